@@ -115,8 +115,33 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
                      origin=origin, neighbours=neighbours)
 
 
+def split_dimension_options(given: Mapping[str, object], tax: Taxonomy) -> tuple[dict[str, str], dict[str, object]]:
+    """Separate ``--option`` keys that name a secondary dimension (residual, supervision, ...) from options.
+
+    A secondary dimension given as an option overrides the cell's (or the catalog entry's) value, so that
+    an ablation reads ``--like ID -o residual=standard -o supervision=deep-supervision``. Primary dimensions
+    define the cell and are refused here: they belong in ``--cell``.
+    """
+    dims: dict[str, str] = {}
+    options: dict[str, object] = {}
+    for key, value in given.items():
+        dim_id = key.replace("_", "-")
+        if dim_id not in tax.dimension_ids:
+            options[key] = value
+            continue
+        dim = tax.dimension(dim_id)
+        if dim.level != "secondary":
+            raise UsageError(f"{dim_id} is a primary dimension: choose it with --cell, not --option")
+        text = str(value).strip()
+        if text not in dim.value_ids:
+            raise UsageError(f"option {dim_id}: '{text}' is not one of {', '.join(dim.value_ids)}")
+        dims[dim_id] = text
+    return dims, options
+
+
 def spec_from_cell(text: str, tax: Taxonomy, given: Mapping[str, object], name: str | None) -> ModelSpec:
-    return build_spec(parse_cell_spec(text, tax), tax, given, name=name, origin=f"--cell {text}")
+    dims, options = split_dimension_options(given, tax)
+    return build_spec({**parse_cell_spec(text, tax), **dims}, tax, options, name=name, origin=f"--cell {text}")
 
 
 def spec_from_entry(entry: Entry, tax: Taxonomy, given: Mapping[str, object], name: str | None) -> ModelSpec:
@@ -126,6 +151,7 @@ def spec_from_entry(entry: Entry, tax: Taxonomy, given: Mapping[str, object], na
     step/token core, or a vector state where the core carries a matrix) is replaced by what the
     generator does build, and the substitution is recorded in ``spec.notes``.
     """
+    overrides, given = split_dimension_options(given, tax)
     cell = complete_cell({d: v for d, v in entry.classification.items() if tax.dimension(d).level == "primary"}, tax)
     derived: dict[str, object] = {}
     wanted = {d: v for d, v in entry.classification.items() if tax.dimension(d).level == "secondary"}
@@ -137,6 +163,8 @@ def spec_from_entry(entry: Entry, tax: Taxonomy, given: Mapping[str, object], na
                 derived[key] = value
     notes = []
     for dim_id, value in wanted.items():
+        if dim_id in overrides:
+            continue
         trial = {**cell, dim_id: value}
         try:
             build_spec(trial, tax, {}, name="probe", origin="probe")
@@ -144,6 +172,9 @@ def spec_from_entry(entry: Entry, tax: Taxonomy, given: Mapping[str, object], na
             notes.append(f"{dim_id}={value} not generated for this cell ({exc}); using the generator's default")
             continue
         cell = trial
+    # The user's own dimension values win over the entry's and are not substituted: build_spec refuses them
+    # with the reason when the generator cannot realise them for this cell.
+    cell = {**cell, **overrides}
     for key, value in list(derived.items()):
         try:
             resolve_options(cell, {key: value}, strict=False)
@@ -165,6 +196,7 @@ def spec_from_gap(rank: int, catalog: Catalog, dims: tuple[str, ...], given: Map
     if not 1 <= rank <= len(found):
         raise UsageError(f"there is no gap {rank}: {len(found)} gaps over {', '.join(dims)}")
     gap = found[rank - 1]
-    cell = complete_cell(dict(gap.cell), catalog.taxonomy)
+    dims, options = split_dimension_options(given, catalog.taxonomy)
+    cell = {**complete_cell(dict(gap.cell), catalog.taxonomy), **dims}
     neighbours = tuple(e for n in gap.neighbors for e in n.entries[:3])
-    return build_spec(cell, catalog.taxonomy, given, name=name, origin=f"--gap {rank}", neighbours=neighbours)
+    return build_spec(cell, catalog.taxonomy, options, name=name, origin=f"--gap {rank}", neighbours=neighbours)
