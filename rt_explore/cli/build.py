@@ -17,6 +17,12 @@ from .app import app
 from .output import console, emit_json, err_console
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+STAGES_HELP = ("Train in stages, SETTING\\[:STEPS] separated by commas: 'feedforward:300,recurrent' pretrains 300 "
+               "steps with the recurrence off, then trains as configured; a number sets the recurrence "
+               "(recurrence_steps, or latent_steps for depth+step/latent); 'curriculum' raises it one by one from "
+               "feedforward to the configured value in equal stages (Coconut). The steps add up to --steps; the "
+               "last stage may leave them out and must be the configured recurrence. Cells: depth/*, "
+               "depth+step/ponder, depth+step/latent.")
 
 
 def _progress():
@@ -32,12 +38,12 @@ def _status(info) -> str:
     return f"loss {info.loss:.4f}  acc {info.accuracy:.3f}  {info.tokens_per_second:,.0f} tok/s"
 
 
-def _task(name: str):
+def _task(name: str, assignments: list[str] | None = None):
     from ..errors import UsageError
-    from ..tasks import get_task
+    from ..tasks import get_task, parse_task_params
 
     try:
-        return get_task(name)
+        return get_task(name, **parse_task_params(name, assignments or []))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -53,11 +59,15 @@ def train(
     project_dir: Annotated[Path, typer.Argument(metavar="PROJECT_DIR", help="A project made by rt-explore scaffold.",
                                                 show_default=False)],
     task: Annotated[str, typer.Option(help="A toy task (see rt-explore tasks).")] = "parity",
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A task parameter KEY=VALUE, repeatable "
+                                                    "(e.g. -p edges=tokens -p num_chains=2; see rt-explore tasks).",
+                                                    show_default=False)] = None,
     steps: Annotated[int, typer.Option(help="Optimiser steps.", min=1)] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the initial weights and of the data.")] = 0,
     lr: Annotated[float, typer.Option(help="Peak learning rate (warmup, then cosine decay).", min=0.0)] = 3e-3,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step.", min=1)] = 32,
     threads: Annotated[int, typer.Option(help="torch threads (toy models run fastest on one).", min=1)] = 1,
+    stages: Annotated[str | None, typer.Option(help=STAGES_HELP, metavar="STAGES", show_default=False)] = None,
     as_json: JsonOpt = False,
     nan_at_step: Annotated[int | None, typer.Option("--nan-at-step", hidden=True)] = None,
 ) -> None:
@@ -68,9 +78,11 @@ def train(
     from ..training.loop import train as run
     from ..training.metrics import write_metrics
     from ..training.project import load_project
+    from ..training.stages import project_stages
 
     project = load_project(project_dir)
-    chosen = _task(task)
+    chosen = _task(task, param)
+    schedule = project_stages(project, stages, steps) if stages is not None else None
     with _progress() as progress:
         bar = progress.add_task(f"{project.spec} on {chosen.name}", total=steps, status="")
 
@@ -80,7 +92,7 @@ def train(
                 progress.update(bar, status="evaluating...")
 
         result = run(project, chosen, steps=steps, seed=seed, lr=lr, batch_size=batch_size, threads=threads,
-                     on_step=on_step, nan_at_step=nan_at_step)
+                     on_step=on_step, nan_at_step=nan_at_step, stages=schedule)
     path = write_metrics(project_dir, result)
     if as_json:
         emit_json(_summary(result, path))
@@ -103,6 +115,8 @@ def _print_result(result, spec: str, path: Path) -> None:
         new = result.test_accuracy_new.get(length)
         table.add_row(str(length), f"{acc:.3f}", "" if new is None else f"{new:.3f}")
     out.print(table)
+    if result.stages:
+        out.print(_stages_table(result.stages))
     if result.frontier:
         lengths = list(next(iter(result.frontier.values())))
         frontier = Table(title=f"computational frontier (trained with {result.trained_recurrence_steps} steps)",
@@ -114,6 +128,19 @@ def _print_result(result, spec: str, path: Path) -> None:
             frontier.add_row(str(s), *(f"{by_length[n]:.3f}" for n in lengths))
         out.print(frontier)
     out.print(f"wrote {path}")
+
+
+def _stages_table(stages: list[dict]):
+    from rich.table import Table
+
+    table = Table(title="stages", title_justify="left")
+    for column in ("stage", "setting", "optimiser steps", "seconds", "cpu seconds"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for s in stages:
+        last = s["first_step"] + s["steps"] - 1
+        table.add_row(s["name"], f"{s['field']}={s['value']}", f"{s['first_step']}..{last}", f"{s['seconds']:.1f}",
+                      f"{s['cpu_seconds']:.1f}")
+    return table
 
 
 def _split(values: list[str] | None, commas: bool) -> list[str] | None:

@@ -67,6 +67,8 @@ RESIDUAL_KERNELS = {
 }
 
 PONDER_WEIGHT = 0.01
+# A placeholder until train sets the task's delimiter (as it sets vocab_size).
+DELIMITER_TOKEN = 0
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ def kernel_pieces(spec: ModelSpec) -> list[str]:
     """``module.Name`` for every kernel the generated model imports."""
     core = CORES[spec.core]
     pieces = list(KERNELS_USED[core])
+    if delimited(spec):
+        pieces.append("delimited.DelimitedChunks")
     residual = spec.cell.get("residual", "standard")
     if residual in RESIDUAL_KERNELS:
         pieces.append(RESIDUAL_KERNELS[residual])
@@ -109,7 +113,15 @@ def config_fields(spec: ModelSpec) -> list[ConfigField]:
         fields.append(ConfigField(name, option.kind.__name__, value, option.help))
     if spec.cell.get("halting") == "adaptive":
         fields.append(ConfigField("ponder_weight", "float", PONDER_WEIGHT, "weight of the ACT ponder cost in the loss"))
+    if delimited(spec):
+        fields.append(ConfigField("delimiter_token", "int", DELIMITER_TOKEN,
+                                  "the token that closes a unit and its chunk (train sets it to the task's)"))
     return fields
+
+
+def delimited(spec: ModelSpec) -> bool:
+    """Whether chunks end at delimiter tokens (coarse-grained recurrence, 2604.17121 Sec. 5.3)."""
+    return spec.options.get("chunk_boundary") == "delimiter"
 
 
 def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
@@ -120,11 +132,12 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
     chunked = core in ("step-chunk", "memory-chunk")
     chunk = spec.options.get("chunk_size", 1)
     T = 20 if chunked else 12
-    if chunked:
+    if chunked and not delimited(spec):
         # pieces aligned to chunk_size, so that the carried state is exactly the whole sequence's
         cut = max(chunk, (T // 2) // chunk * chunk)
         pieces = [(0, cut), (cut, T)]
     else:
+        # delimiter chunks carry their open unit in the state, so pieces may cut anywhere
         pieces = [(0, 5), (5, 6), (6, T)]
     # causality is checked inside a chunk, on a chunk boundary and in a later chunk
     causal = sorted({2, min(T - 2, max(chunk - 1, 3)), T - 3})
@@ -148,6 +161,7 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "standalone": standalone,
         "stateful": stateful,
         "chunked": chunked,
+        "delimited": delimited(spec),
         "depth": axis == "depth" or (axis == "depth+step" and unit == "ponder"),
         "whole_stack": core in ("none", "depth-sequence"),
         "residual": residual,

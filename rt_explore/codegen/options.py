@@ -43,6 +43,7 @@ class Option:
     minimum: float | None = None
     maximum: float | None = None
     cell_default: Callable[[Cell], object] | None = None
+    why_not: str = ""  # said when the option does not apply to a cell, after "does not apply to cell X"
 
     def default_for(self, cell: Cell) -> object:
         return self.cell_default(cell) if self.cell_default else self.default
@@ -107,6 +108,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("memory_tokens", int, 4, "memory vectors carried from chunk to chunk",
            applies=lambda c: c.get("step_unit") == "chunk" and c.get("axis") in ("step", "depth+step"),
            minimum=1, maximum=256),
+    # Coarse-grained recurrence (2604.17121, Sec. 5.3): a step per sentence-like unit. The delimiter's id comes
+    # from the task at train time (config.delimiter_token); depth/chunk reads earlier chunks at absolute
+    # positions, which would differ from sequence to sequence of a batch.
+    Option("chunk_boundary", str, "fixed", "where a chunk ends: after chunk_size positions (fixed), or also at "
+           "each delimiter token, so that a chunk is one unit of at most chunk_size positions (delimiter)",
+           applies=lambda c: c.get("step_unit") == "chunk" and c.get("axis") in ("step", "depth+step"),
+           choices=("fixed", "delimiter"),
+           why_not="chunk boundaries are chosen for step/chunk and depth+step/chunk, whose memory carries "
+                   "from chunk to chunk (depth/chunk reads earlier chunks at absolute positions)"),
     Option("mixer", str, "delta-rule", "the per-token recurrence of a step/token layer",
            applies=_unit("token", axis="step"),
            choices=("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule")),
@@ -145,7 +155,8 @@ def resolve_options(cell: Cell, given: Mapping[str, object], *, strict: bool = T
             raise UsageError(f"unknown option '{name}'; options are {', '.join(BY_NAME)}")
         if not option.applies(cell):
             if strict:
-                raise UsageError(f"option {key} does not apply to cell {'/'.join(cell.values())}")
+                why = f": {option.why_not}" if option.why_not else ""
+                raise UsageError(f"option {key} does not apply to cell {'/'.join(cell.values())}{why}")
             continue
         resolved[key] = option.parse(raw)
     out = {}

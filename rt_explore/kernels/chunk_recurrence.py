@@ -43,13 +43,19 @@ class BlockRecurrentLayer(nn.Module):
         # sigmoid(2) ~ 0.88: the memory is mostly kept at initialisation, as with a forget-gate bias.
         nn.init.constant_(self.gate.bias, 2.0)
 
-    def update(self, m: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Memory m [B, M, C] reads the chunk outputs y [B, L, C] (all of them: the chunk is done)."""
+    def update(self, m: torch.Tensor, y: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Memory m [B, M, C] reads the chunk outputs y [B, L, C] (all of them: the chunk is done).
+
+        With `lengths` [B] (each >= 1) the chunks are right-padded: sequence b reads its first `lengths[b]` outputs.
+        """
         B, M, C = m.shape
         L, H = y.shape[1], self.n_heads
         q = self.to_q(self.norm_memory(m)).view(B, M, H, C // H).transpose(1, 2)  # [B, H, M, D]
         k, v = self.to_kv(self.norm_chunk(y)).view(B, L, 2, H, C // H).permute(2, 0, 3, 1, 4)  # [B, H, L, D]
-        read = F.scaled_dot_product_attention(q, k, v)  # [B, H, M, D]
+        mask = None
+        if lengths is not None:
+            mask = (torch.arange(L, device=y.device) < lengths[:, None])[:, None, None, :]  # [B, 1, 1, L]
+        read = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # [B, H, M, D]
         update = self.to_out(read.transpose(1, 2).reshape(B, M, C))  # [B, M, C]
         g = torch.sigmoid(self.gate(torch.cat([m, update], dim=-1)))  # [B, M, C]
         return g * m + (1 - g) * update
@@ -59,10 +65,18 @@ class BlockRecurrentLayer(nn.Module):
         m = self.memory.expand(B, -1, -1) if state is None else state  # [B, M, C]
         ys = []
         for start in range(0, T, self.chunk_size):
-            y = self.block(x[:, start : start + self.chunk_size], memory=m)  # [B, L, C]
-            m = self.update(m, y)
+            y, m = self.read_write(x[:, start : start + self.chunk_size], m)  # y: [B, L, C]
             ys.append(y)
         return torch.cat(ys, dim=1), m
+
+    def read_write(self, x: torch.Tensor, m: torch.Tensor,
+                   lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One chunk x [B, L, C] (right-padded to `lengths` [B] if given) with memory m -> (y, next memory).
+
+        Padding is harmless inside the chunk: under causal attention no real token sees a later pad.
+        """
+        y = self.block(x, memory=m)  # [B, L, C]
+        return y, self.update(m, y, lengths)
 
 
 class RecurrentMemoryStack(nn.Module):
@@ -76,16 +90,30 @@ class RecurrentMemoryStack(nn.Module):
 
     def forward(self, x: torch.Tensor, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         B, T, C = x.shape
-        M = self.n_memory
         m = self.memory.expand(B, -1, -1) if state is None else state  # [B, M, C]
         ys = []
         for start in range(0, T, self.chunk_size):
-            chunk = x[:, start : start + self.chunk_size]  # [B, L, C]
-            L = chunk.shape[1]
-            # The same memory at read (first) and write (last) positions, as in RMT's decoder variant.
-            h = torch.cat([m, chunk, m], dim=1)  # [B, M + L + M, C]
-            for layer in self.layers:
-                h = layer(h)
-            ys.append(h[:, M : M + L])  # [B, L, C]
-            m = h[:, M + L :]  # [B, M, C]: top-of-stack write outputs become the next read memory
+            y, m = self.read_write(x[:, start : start + self.chunk_size], m)  # y: [B, L, C]
+            ys.append(y)
         return torch.cat(ys, dim=1), m
+
+    def read_write(self, chunk: torch.Tensor, m: torch.Tensor,
+                   lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One chunk [B, L, C] (right-padded to `lengths` [B] if given) with memory m -> (y, next memory)."""
+        B, L, C = chunk.shape
+        M = self.n_memory
+        # The same memory at read (first) and write (last) positions, as in RMT's decoder variant.
+        h = torch.cat([m, chunk, m], dim=1)  # [B, M + L + M, C]
+        if lengths is not None:
+            # Each sequence's write tokens move to just after its own tokens, so its pads come last, where
+            # causal attention shows them to no real token: [read; chunk_b; write; pads].
+            j = torch.arange(2 * M + L, device=chunk.device)
+            write = M + lengths[:, None]  # [B, 1] where the write tokens start
+            source = torch.where(j < write, j, torch.where(j < write + M, j - write + M + L, j - M))  # [B, 2M + L]
+            h = h.gather(1, source[:, :, None].expand(B, 2 * M + L, C))
+        for layer in self.layers:
+            h = layer(h)
+        if lengths is None:
+            return h[:, M : M + L], h[:, M + L :]  # the top-of-stack write outputs are the next read memory
+        write = (M + lengths[:, None] + torch.arange(M, device=chunk.device))[:, :, None]  # [B, M, 1]
+        return h[:, M : M + L], h.gather(1, write.expand(B, M, C))  # [B, L, C], [B, M, C]

@@ -13,7 +13,8 @@ latent iterations, each fed from the top of the previous one (`depth+step/ponder
 in a Continuous Latent Space" (Coconut), arXiv 2412.06769, Sec. 3. After reading token t, the top hidden
 state is fed back as the next input embedding for `latent_steps` steps that read no token; every layer
 attends causally (KV cache) over all earlier real and latent positions; y_t is the top state after t's last
-latent step.
+latent step. With `latent_steps=0` there are no thoughts and the stack runs over all positions in
+parallel: a causal transformer, the feedforward stage of multi-stage training (training/stages.py).
 
 Both are sequential over tokens (a Python loop; fine at toy sizes) and take the layers as an
 `nn.ModuleList` of `Block`s. forward(x [B, T, C], state=None) -> (y [B, T, C], state), where the state is
@@ -81,6 +82,13 @@ class LatentThoughts(nn.Module):
         else:
             # Copies: appending must not change the caller's state (tensors are replaced, never written).
             caches = [KVCache(k=c.k, v=c.v, offset=c.offset) for c in state]
+        if latent_steps == 0:
+            # No thoughts: the token loop below is a plain causal stack, so all T positions run at once (the
+            # parallel form that multi-stage training pretrains with; same outputs and caches as the loop).
+            h = x
+            for layer, cache in zip(self.layers, caches, strict=True):
+                h = layer(h, cache=cache)  # [B, T, C]
+            return h, caches
         ys = []
         for t in range(T):
             h = x[:, t : t + 1]  # [B, 1, C]: the real token, then its thoughts

@@ -18,12 +18,13 @@ from rt_explore.tasks.parity import ParityTask
 from rt_explore.tasks.permutation import PermutationTask
 from rt_explore.tasks.reachability import ReachabilityTask
 from rt_explore.tasks.recall import RecallTask
+from rt_explore.tasks.sentences import SentencesTask
 
-# Ordered from state tracking to multi-step reasoning and recall.
+# Ordered from state tracking to multi-step reasoning and recall; then units closed by delimiters.
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
     for cls in (ParityTask, ModularCountTask, PermutationTask, FlipFlopTask, ReachabilityTask,
-                BooleanTask, RecallTask)
+                BooleanTask, RecallTask, SentencesTask)
 }
 
 
@@ -67,3 +68,30 @@ def describe_tasks() -> list[dict[str, Any]]:
 
 
 __all__ = ["TASKS", "Batch", "Task", "describe_tasks", "get_task", "task_defaults"]
+
+
+def parse_task_params(name: str, assignments: list[str]) -> dict[str, Any]:
+    """`["edges=tokens", "num_chains=2"]` -> typed parameters of task `name`, each converted to the type of
+    its default (int, float, bool or str); a ValueError names a malformed item or an unknown parameter."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; choose from {', '.join(TASKS)}")
+    known = task_defaults(TASKS[name])
+    params: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, text = (part.strip() for part in item.partition("="))
+        key = key.replace("-", "_")
+        if not sep or not key:
+            raise ValueError(f"malformed task parameter '{item}'; expected KEY=VALUE")
+        if key not in known:
+            raise ValueError(f"{name}: unknown parameter {key!r}; its parameters are {', '.join(known) or 'none'}")
+        kind = type(known[key])
+        try:
+            if kind is bool:
+                if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                params[key] = text.lower() in ("true", "1", "yes")
+            else:
+                params[key] = kind(text) if kind in (int, float) else text
+        except ValueError:
+            raise ValueError(f"{name}: parameter {key} must be of type {kind.__name__}, got '{text}'") from None
+    return params

@@ -48,6 +48,9 @@ class Task(ABC):
     train_lengths: tuple[int, ...]  # lengths sampled during training
     test_lengths: tuple[int, ...]  # longer lengths, for length generalisation
     chance: float  # accuracy of a uniform guess among the possible answers at a scored position
+    # The token that closes a unit, for tasks made of sentence-like units (train gives it to models whose
+    # chunks end at delimiters, as it gives vocab_size); None: the task has no units.
+    delimiter: int | None = None
 
     @abstractmethod
     def params(self) -> dict[str, Any]:

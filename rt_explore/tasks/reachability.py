@@ -20,6 +20,17 @@ Two ways to ask (`answer`):
 
 Tokens: node labels 0..N-1, then "," ends an edge, "?" starts the query, "=" asks for the answer, and
 the answers no and yes. A sequence reads `u v , u v , ... ? s =` and only "=" is scored.
+
+Two ways to write the edges (`edges`, for answer "node"):
+- "triples" (default): `u v ,` as above. A causal model must first copy each edge's source onto its
+  target token and s onto "=" before it can follow an edge, so k hops take k + 1 iterations of a
+  one-layer loop.
+- "tokens": one token per edge (u, v), N * N of them, and one query token "from s?" per node, last;
+  each chain's tail also carries a self-loop (t, t), so a walk that reaches the end of its chain stays
+  there and the answer is the walk's fixed point. A sequence reads `e(u,v) ... e(t,t) ... Q(s)` and only
+  Q(s) is scored. One lookup per iteration then moves the walk one edge: k hops take k iterations,
+  the closest a sequence model gets to the adjacency-masked graphs of Chen 2026 (where every iteration
+  propagates along one edge) without a task-specific attention mask.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ if TYPE_CHECKING:
     import torch
 
 ANSWERS = ("node", "yes-no")
+EDGES = ("triples", "tokens")
 
 
 class ReachabilityTask(Task):
@@ -44,8 +56,11 @@ class ReachabilityTask(Task):
     length_name = "hops"
 
     def __init__(self, *, answer: str = "node", num_chains: int = 3, num_nodes: int = 64,
-                 max_train_length: int = 4) -> None:
+                 max_train_length: int = 4, edges: str = "triples") -> None:
         self.answer = self._choice("answer", answer, ANSWERS)
+        self.edges = self._choice("edges", edges, EDGES)
+        if self.edges == "tokens" and self.answer != "node":
+            raise ValueError(f"{self.name}: edges=tokens asks for the node reached (answer=node), not yes-no")
         # Two chains at least, so that an unreachable target exists.
         self.num_chains = self._int("num_chains", num_chains, 2)
         self.num_nodes = self._int("num_nodes", num_nodes, 2)
@@ -60,13 +75,19 @@ class ReachabilityTask(Task):
         self.sep, self.query, self.equals = self.num_nodes, self.num_nodes + 1, self.num_nodes + 2
         self.no, self.yes = self.num_nodes + 3, self.num_nodes + 4
         self.vocab_size = self.num_nodes + 5
+        if self.edges == "tokens":
+            # nodes 0..N-1 (the answers), then edge (u, v) at N + u*N + v, then "from s?" at N + N*N + s
+            self.edge_base, self.query_base = self.num_nodes, self.num_nodes * (1 + self.num_nodes)
+            self.vocab_size = self.num_nodes * (2 + self.num_nodes)
         self.chance = 1.0 / self.num_chains if self.answer == "node" else 0.5
 
     def params(self) -> dict[str, Any]:
         return {"answer": self.answer, "num_chains": self.num_chains, "num_nodes": self.num_nodes,
-                "max_train_length": self.max_train_length}
+                "max_train_length": self.max_train_length, "edges": self.edges}
 
     def sequence_length(self, length: int) -> int:
+        if self.edges == "tokens":
+            return self.num_chains * (length + 1) + 1  # length edges and a self-loop per chain, then Q(s)
         # Three tokens per edge, num_chains * length edges, then "? s =" or "? s t =".
         return 3 * self.num_chains * length + (3 if self.answer == "node" else 4)
 
@@ -83,9 +104,11 @@ class ReachabilityTask(Task):
         dst = chains[:, :, 1:].reshape(B, C * k)
         order = torch.rand(B, C * k, generator=generator).argsort(dim=1)  # shuffle the edge list
         src, dst = src.gather(1, order), dst.gather(1, order)
+        source_chain = torch.randint(C, (B,), generator=generator)
+        if self.edges == "tokens":
+            return self._edge_token_batch(chains, src, dst, source_chain, generator)
         edges = torch.stack([src, dst, torch.full_like(src, self.sep)], dim=2).view(B, 3 * C * k)
 
-        source_chain = torch.randint(C, (B,), generator=generator)
         source = chains[rows, source_chain, 0]
         question, mark = torch.full_like(source, self.query), torch.full_like(source, self.equals)
         if self.answer == "node":
@@ -101,6 +124,25 @@ class ReachabilityTask(Task):
         inputs = torch.cat([edges, query], dim=1)  # [B, 3Ck + 3 or 4]
         targets = torch.zeros_like(inputs)
         targets[:, -1] = answer
+        mask = torch.zeros_like(inputs, dtype=torch.bool)
+        mask[:, -1] = True
+        return Batch(inputs, targets, mask)
+
+    def _edge_token_batch(self, chains: torch.Tensor, src: torch.Tensor, dst: torch.Tensor,
+                          source_chain: torch.Tensor, generator: torch.Generator) -> Batch:
+        """`e(u,v) ... Q(s)`: the chain edges and a self-loop on every tail, shuffled, then the query token."""
+        import torch
+
+        B, N = chains.size(0), self.num_nodes
+        rows = torch.arange(B)
+        tails = chains[:, :, -1]  # [B, C]
+        src, dst = torch.cat([src, tails], dim=1), torch.cat([dst, tails], dim=1)  # [B, C * (k + 1)]
+        order = torch.rand(B, src.size(1), generator=generator).argsort(dim=1)  # the self-loops join the shuffle
+        edges = self.edge_base + src.gather(1, order) * N + dst.gather(1, order)
+        query = self.query_base + chains[rows, source_chain, 0]
+        inputs = torch.cat([edges, query[:, None]], dim=1)  # [B, C * (k + 1) + 1]
+        targets = torch.zeros_like(inputs)
+        targets[:, -1] = tails[rows, source_chain]
         mask = torch.zeros_like(inputs, dtype=torch.bool)
         mask[:, -1] = True
         return Batch(inputs, targets, mask)

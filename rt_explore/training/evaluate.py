@@ -59,20 +59,26 @@ def steps_range(trained: int) -> list[int]:
     return list(range(1, max(2 * trained, 4) + 1))
 
 
-def frontier(model: torch.nn.Module, task: Task, **kwargs) -> dict[int, dict[int, float]]:
-    """{recurrence_steps: {length: accuracy}} at the longest train and the longest test length.
+def frontier(model: torch.nn.Module, task: Task, *, lengths: Iterable[int] | None = None,
+             steps: Iterable[int] | None = None, reseed: int | None = None, **kwargs) -> dict[int, dict[int, float]]:
+    """{recurrence_steps: {length: accuracy}} for each test-time iteration count in `steps` and length.
 
+    Defaults: the longest train and the longest test length, 1 .. twice the trained steps (`steps_range`).
     `model.config.recurrence_steps` is read at every forward (the generated-project contract), so it is
-    set for each point and restored to the trained value afterwards, also when evaluation fails.
+    set for each point and restored to the trained value afterwards, also when evaluation fails. With
+    `reseed`, the generator is reseeded before every iteration count, so that all of them are scored on
+    the same sequences and a column differs from the next only by the number of iterations.
     """
     config = model.config
     trained = config.recurrence_steps
-    lengths = (max(task.train_lengths), max(task.test_lengths))
+    lengths = tuple(lengths) if lengths is not None else (max(task.train_lengths), max(task.test_lengths))
     points: dict[int, dict[int, float]] = {}
     try:
-        for steps in steps_range(trained):
-            config.recurrence_steps = steps
-            points[steps] = accuracy_by_length(model, task, lengths, **kwargs)
+        for n in steps_range(trained) if steps is None else steps:
+            if reseed is not None:
+                kwargs["generator"] = torch.Generator().manual_seed(reseed)
+            config.recurrence_steps = n
+            points[n] = accuracy_by_length(model, task, lengths, **kwargs)
     finally:
         config.recurrence_steps = trained
     return points

@@ -32,6 +32,7 @@ from ..errors import ProblemsFound
 from ..tasks import Task
 from .evaluate import accuracy_by_length, frontier, new_positions_accuracy
 from .project import Project
+from .stages import Schedule, StageSwitch
 
 # Offsets of the evaluation data stream from the training one: evaluation batches are never trained on.
 EVAL_SEED_OFFSET = 1_000_003
@@ -84,6 +85,8 @@ class Result:
     # accuracy on the positions past the longest training sequence only (see evaluate.accuracy_at)
     test_accuracy_new: dict[int, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # multi-stage training (training/stages.py): one record per stage, with its steps and seconds; else None
+    stages: list[dict[str, Any]] | None = None
 
     @property
     def longest_test_length(self) -> int:
@@ -124,8 +127,12 @@ def default_device() -> str:
 def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size: int = 32, lr: float = 3e-3,
           weight_decay: float = 0.01, eval_batches: int = 1, eval_batch_size: int = 256,
           device: str | None = None, threads: int | None = 1, on_step: Callable[[StepInfo], None] | None = None,
-          nan_at_step: int | None = None) -> Result:
+          nan_at_step: int | None = None, stages: Schedule | None = None) -> Result:
     """Train a fresh model of `project` on `task` for `steps` steps, then evaluate it.
+
+    `stages` (from `stages.project_stages`) switches the recurrence between optimiser steps: for example
+    feedforward first, then as configured; the model is evaluated as configured, and `Result.stages`
+    records each stage's steps and seconds.
 
     `threads` sets torch's intra-op threads for the run (restored afterwards; None leaves them alone).
     `nan_at_step` (a test hook) replaces the loss at that step by NaN, to exercise NonFiniteLoss.
@@ -137,19 +144,33 @@ def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size
     try:
         return _train(project, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr,
                       weight_decay=weight_decay, eval_batches=eval_batches, eval_batch_size=eval_batch_size,
-                      device=device, on_step=on_step, nan_at_step=nan_at_step)
+                      device=device, on_step=on_step, nan_at_step=nan_at_step, stages=stages)
     finally:
         torch.set_num_threads(before)
 
 
+def supervised_logits(model: torch.nn.Module, inputs: torch.Tensor) -> list[torch.Tensor]:
+    """The logits the loss is taken on: every iteration's under deep supervision, else the final ones.
+
+    A generated model built with `supervision: deep-supervision` says so in its `deep_supervision`
+    attribute and returns one logits tensor per iteration when called with `all_iterations=True`; the
+    loss is then the mean over iterations (CoTFormer/TRM-style). Every other model is supervised on its
+    final output only.
+    """
+    if getattr(model, "deep_supervision", False):
+        return list(model(inputs, all_iterations=True))
+    return [model(inputs)]
+
+
 def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_size: int = 32, lr: float = 3e-3,
         weight_decay: float = 0.01, device: str = "cpu", nan_at_step: int | None = None,
-        on_step: Callable[..., None] | None = None) -> list[float]:
+        on_step: Callable[..., None] | None = None, before_step: Callable[[int], None] | None = None) -> list[float]:
     """Train `model` in place for `steps` steps on `task`; return the loss of every step.
 
     The recipe (nanoGPT's, scaled down): AdamW, warmup then cosine (`learning_rate`), gradient clipping at
     norm 1.0, a train length drawn uniformly at each step, data from a generator seeded with `seed`.
-    `on_step(step, loss, logits, batch, lr)` is called after each step. Raises NonFiniteLoss.
+    `on_step(step, loss, logits, batch, lr)` is called after each step, `before_step(step)` before it (a
+    `stages.StageSwitch` sets the recurrence there). Raises NonFiniteLoss.
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
@@ -159,13 +180,17 @@ def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_
     losses: list[float] = []
     model.train()
     for step in range(1, steps + 1):
+        if before_step is not None:
+            before_step(step)
         rate = learning_rate(step, steps, lr)
         for group in optimizer.param_groups:
             group["lr"] = rate
         length = lengths[int(torch.randint(len(lengths), (1,), generator=data))]
         batch = task.batch(batch_size, length, data).to(device)
-        logits = model(batch.inputs)  # [B, T, vocab]
-        loss = F.cross_entropy(logits[batch.mask], batch.targets[batch.mask]) + getattr(model, "aux_loss", 0.0)
+        outputs = supervised_logits(model, batch.inputs)  # each [B, T, vocab]
+        loss = sum(F.cross_entropy(out[batch.mask], batch.targets[batch.mask]) for out in outputs) / len(outputs)
+        loss = loss + getattr(model, "aux_loss", 0.0)
+        logits = outputs[-1]
         if nan_at_step == step:
             loss = loss * float("nan")
         value = float(loss.detach())
@@ -184,13 +209,15 @@ def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_
 
 def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: int, lr: float, weight_decay: float,
            eval_batches: int, eval_batch_size: int, device: str | None,
-           on_step: Callable[[StepInfo], None] | None, nan_at_step: int | None) -> Result:
+           on_step: Callable[[StepInfo], None] | None, nan_at_step: int | None, stages: Schedule | None) -> Result:
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
+    if stages is not None and stages.steps != steps:
+        raise ValueError(f"the stages take {stages.steps} steps, the run {steps}")
     device = device or default_device()
     started = time.perf_counter()
     torch.manual_seed(seed)
-    model = project.build(task.vocab_size).to(device)
+    model = project.build(task.vocab_size, delimiter=task.delimiter).to(device)
     tokens, train_seconds, tick = 0, 0.0, time.perf_counter()
 
     def report(step: int, value: float, logits: torch.Tensor, batch, rate: float) -> None:
@@ -202,8 +229,10 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
                              tokens / max(train_seconds, 1e-9), rate))
         tick = time.perf_counter()  # the callback's own time is not training time
 
+    switch = StageSwitch(model.config, stages) if stages is not None else None
     losses = fit(model, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                 device=device, nan_at_step=nan_at_step, on_step=report)
+                 device=device, nan_at_step=nan_at_step, on_step=report, before_step=switch)
+    stage_records = switch.finish() if switch is not None else None
 
     model.eval()
     evaluation = {"batches": eval_batches, "batch_size": eval_batch_size, "device": device,
@@ -228,4 +257,5 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
         chance=task.chance, seed=seed, cell=dict(project.cell), options=dict(project.options),
         trained_recurrence_steps=trained_steps, test_accuracy_new=test_accuracy_new,
         extra={"batch_size": batch_size, "lr": lr, "device": device, "eval_sequences": eval_batches * eval_batch_size},
+        stages=stage_records,
     )

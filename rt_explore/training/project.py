@@ -2,9 +2,9 @@
 
 The contract of a generated project (DESIGN.md section 6): a folder holding `.rt-explore.yml` (name,
 package, cell, options, ...) and a package `<package>/` that exports `Config` (a dataclass with a
-`vocab_size` field, and `recurrence_steps` where the cell iterates in depth) and `Model(config)`
-(`forward(input_ids [B, T]) -> logits [B, T, vocab]`, causal, with a scalar `aux_loss` set at every
-forward).
+`vocab_size` field, `recurrence_steps` where the cell iterates in depth, and `delimiter_token` where chunks
+end at delimiters) and `Model(config)` (`forward(input_ids [B, T]) -> logits [B, T, vocab]`, causal, with a
+scalar `aux_loss` set at every forward).
 
 Loading imports the package from the folder without leaving a trace: the folder goes on sys.path only
 for the import, and modules of the same name are set aside and restored afterwards. So two projects
@@ -49,10 +49,24 @@ class Project:
         primary = [self.cell.get("axis", "?")] + ([self.cell["step_unit"]] if "step_unit" in self.cell else [])
         return "/".join(primary)
 
-    def build(self, vocab_size: int):
-        """A freshly initialised model for a task with `vocab_size` tokens (the caller seeds torch)."""
+    @property
+    def chunks_at_delimiters(self) -> bool:
+        """Whether the model's chunks end at a delimiter token (`config.delimiter_token`, chunk_boundary=delimiter)."""
+        return any(f.name == "delimiter_token" for f in fields(self.config_class))
+
+    def build(self, vocab_size: int, *, delimiter: int | None = None):
+        """A freshly initialised model for a task with `vocab_size` tokens (the caller seeds torch).
+
+        A model whose chunks end at delimiters takes the task's `delimiter` token; a task without one is refused.
+        """
+        settings: dict[str, int] = {"vocab_size": vocab_size}
+        if self.chunks_at_delimiters:
+            if delimiter is None:
+                raise UsageError(f"{self.path}: its chunks end at delimiter tokens, but the task has none; "
+                                 "train it on a task made of units, such as 'sentences'")
+            settings["delimiter_token"] = delimiter
         try:
-            config = self.config_class(vocab_size=vocab_size)
+            config = self.config_class(**settings)
             return self.model_class(config)
         except Exception as exc:  # noqa: BLE001 - generated code; say which project failed, in one line
             raise UsageError(f"{self.path}: building the model failed: {_last_line(exc)}") from exc

@@ -72,6 +72,26 @@ def test_train_with_an_unknown_task_exits_2_naming_the_choices(project, capsys):
     assert len(lines) == 1 and "sorting" in lines[0] and "parity" in lines[0]
 
 
+def test_train_takes_task_parameters_and_records_them(project, capsys):
+    code = main(["train", str(project), "--task", "flip-flop", "-p", "max_train_length=4", "--param",
+                 "p_ignore=0.25", "--steps", "2", "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["task_params"]["max_train_length"] == 4 and data["task_params"]["p_ignore"] == 0.25
+    assert set(data["test_accuracy"]) == {"4", "8", "16"}
+
+
+@pytest.mark.parametrize("param, message", [
+    ("max_train_length=four", "must be of type int"),
+    ("width=3", "unknown parameter 'width'"),
+    ("max_train_length", "expected KEY=VALUE"),
+])
+def test_a_bad_task_parameter_exits_2_with_one_line(project, capsys, param, message):
+    assert main(["train", str(project), "--task", "parity", "-p", param, "--steps", "2"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
 @pytest.mark.parametrize("command", [["train", "."], ["bench"]])
 def test_training_commands_without_torch_say_how_to_install_it(command, monkeypatch, capsys):
     import rt_explore.training as training
@@ -82,11 +102,11 @@ def test_training_commands_without_torch_say_how_to_install_it(command, monkeypa
     assert len(lines) == 1 and "pip install 'rt-explore[torch]'" in lines[0]
 
 
-def test_tasks_json_lists_all_seven_tasks(capsys):
+def test_tasks_json_lists_every_task(capsys):
     assert main(["tasks", "--json"]) == 0
     tasks = json.loads(capsys.readouterr().out)
     assert [t["name"] for t in tasks] == ["parity", "modular-count", "permutation", "flip-flop", "reachability",
-                                          "boolean", "recall"]
+                                          "boolean", "recall", "sentences"]
     assert all({"summary", "probes", "train_lengths", "test_lengths", "chance", "params"} <= t.keys() for t in tasks)
 
 

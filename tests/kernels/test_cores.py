@@ -34,8 +34,11 @@ CORES = {
     "depth+step/token": lambda: TokenFeedback(blocks(), DIM),
     "depth+step/ponder": lambda: TokenFeedback(blocks(), DIM, passes=3),
     "depth+step/latent": lambda: LatentThoughts(blocks(), DIM, latent_steps=2),
+    # the feedforward stage of multi-stage training: no thoughts, all positions in parallel
+    "depth+step/latent without thoughts": lambda: LatentThoughts(blocks(), DIM, latent_steps=0),
 }
-STREAMING = ["step/chunk", "depth+step/chunk", "depth+step/token", "depth+step/ponder", "depth+step/latent"]
+STREAMING = ["step/chunk", "depth+step/chunk", "depth+step/token", "depth+step/ponder", "depth+step/latent",
+             "depth+step/latent without thoughts"]
 
 
 def make(name: str) -> nn.Module:
@@ -197,3 +200,20 @@ def test_chunkwise_depth_with_adaptive_halting_reports_its_ponder_cost():
     core = make("depth/ponder")
     core(inputs())
     assert core.ponder_cost.dim() == 0 and core.ponder_cost.item() >= 1.0
+
+
+def test_latent_thoughts_without_thoughts_run_in_parallel_and_equal_feeding_one_token_at_a_time():
+    core, x = make("depth+step/latent without thoughts"), inputs()
+    with torch.no_grad():
+        y_parallel, caches_parallel = core(x)
+        ys, state = [], None
+        for t in range(T):
+            y, state = core(x[:, t : t + 1], state)
+            ys.append(y)
+        # the same layers with thoughts switched on at call time give another output
+        y_thinking, _ = core(x, latent_steps=1)
+    torch.testing.assert_close(torch.cat(ys, dim=1), y_parallel, atol=1e-5, rtol=0)
+    for cache, cache_parallel in zip(state, caches_parallel, strict=True):
+        torch.testing.assert_close(cache.k, cache_parallel.k, atol=1e-5, rtol=0)
+        assert cache.offset == cache_parallel.offset == T
+    assert not torch.allclose(y_thinking, y_parallel)

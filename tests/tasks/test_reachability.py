@@ -113,3 +113,43 @@ def test_bad_parameters_are_refused():
         ReachabilityTask(answer="yes")
     with pytest.raises(ValueError, match=r"length \(hops\) must be an integer in \[1, 20\], got 21"):
         ReachabilityTask().batch(2, 21, torch.Generator())
+
+
+def decode_edge_tokens(task, row):
+    """(edges, s) of one `e(u,v) ... Q(s)` sequence, checking every token's range on the way."""
+    N, tokens = task.num_nodes, row.tolist()
+    assert all(task.edge_base <= t < task.query_base for t in tokens[:-1])
+    assert task.query_base <= tokens[-1] < task.vocab_size
+    return [divmod(t - task.edge_base, N) for t in tokens[:-1]], tokens[-1] - task.query_base
+
+
+@pytest.mark.parametrize("hops", [1, 2, 5])
+def test_edge_tokens_list_the_chains_with_a_self_loop_on_each_tail_and_end_with_the_query(hops):
+    task = ReachabilityTask(num_chains=3, num_nodes=64, max_train_length=4, edges="tokens")
+    b = task.batch(8, hops, torch.Generator().manual_seed(hops))
+    assert b.inputs.shape == (8, task.sequence_length(hops)) == (8, 3 * (hops + 1) + 1)
+    assert b.mask.sum() == 8 and b.mask[:, -1].all()
+    for row in range(8):
+        edges, s = decode_edge_tokens(task, b.inputs[row])
+        loops = [u for u, v in edges if u == v]
+        chain_edges = [(u, v) for u, v in edges if u != v]
+        check_chains(task, chain_edges, s, hops)
+        target = int(b.targets[row, -1])
+        assert distances(chain_edges, s)[target] == hops  # the tail of s's chain ...
+        assert sorted(loops) == sorted(set(v for _, v in chain_edges) - set(u for u, _ in chain_edges))
+        assert target in loops  # ... which carries a self-loop, so the walk stays there
+
+
+def test_a_hand_decoded_edge_token_sequence():
+    task = ReachabilityTask(num_chains=2, num_nodes=10, max_train_length=1, edges="tokens")
+    assert task.vocab_size == 10 + 100 + 10
+    b = task.batch(1, 2, torch.Generator().manual_seed(0))
+    edges, s = decode_edge_tokens(task, b.inputs[0])
+    # Read off the printed batch: chains 8 -> 6 -> 0 and 2 -> 3 -> 4, tails looped, the query from 2.
+    assert sorted(edges) == sorted([(0, 0), (4, 4), (6, 0), (3, 4), (8, 6), (2, 3)])
+    assert s == 2 and int(b.targets[0, -1]) == 4
+
+
+def test_edge_tokens_ask_for_the_node_not_yes_no():
+    with pytest.raises(ValueError, match="answer=node"):
+        ReachabilityTask(answer="yes-no", edges="tokens")

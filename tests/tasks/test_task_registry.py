@@ -8,10 +8,11 @@ import pytest
 
 from rt_explore.tasks import TASKS, describe_tasks, get_task, task_defaults
 
-EXPECTED = ["parity", "modular-count", "permutation", "flip-flop", "reachability", "boolean", "recall"]
+EXPECTED = ["parity", "modular-count", "permutation", "flip-flop", "reachability", "boolean", "recall",
+            "sentences"]
 
 
-def test_the_registry_holds_the_seven_tasks_of_the_design():
+def test_the_registry_holds_the_seven_tasks_of_the_design_and_the_delimited_units():
     assert list(TASKS) == EXPECTED
 
 

@@ -84,3 +84,13 @@ def test_an_import_failure_names_the_package_and_the_exception_last_line(tmp_pat
     assert "importing package 'toy' failed" in message and "RuntimeError: the kernel is broken" in message
     assert "\n" not in message
     assert "toy" not in sys.modules and str(folder.resolve()) not in sys.path
+
+
+def test_a_delimiter_project_takes_the_tasks_delimiter_and_refuses_a_task_without_one(tmp_path, scaffolded):
+    project = load_project(scaffolded(tmp_path / "units", "step/chunk", chunk_boundary="delimiter"))
+    assert project.chunks_at_delimiters
+    assert project.build(vocab_size=9, delimiter=8).config.delimiter_token == 8
+    with pytest.raises(UsageError, match="chunks end at delimiter tokens, but the task has none"):
+        project.build(vocab_size=9)
+    fixed = load_project(scaffolded(tmp_path / "fixed", "step/chunk"))
+    assert not fixed.chunks_at_delimiters and fixed.build(vocab_size=9, delimiter=8).config.vocab_size == 9

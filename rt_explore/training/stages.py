@@ -1,0 +1,257 @@
+"""Multi-stage training: pretrain with the recurrence switched off, then switch it on.
+
+"The Topological Trouble With Transformers" (arXiv 2604.17121, Sec. 5.5, "Efficient training of
+recurrence"): a recurrent model can be pretrained as a (parallel) feedforward model and its recurrence
+switched on later, so that most steps run at feedforward cost. Coconut (Hao et al. 2024, "Training Large
+Language Models to Reason in a Continuous Latent Space", arXiv 2412.06769, Sec. 3) trains in stages that
+use more continuous thoughts each stage; the `curriculum` schedule is its analogue here: the recurrence
+(latent steps, depth iterations, feedback passes) rises from its feedforward value by one per stage up to
+the configured value, over stages of equal length.
+
+What "the recurrence" is, per cell, is said in one place, `KNOBS`: a field of the generated `Config` that
+the model reads at every forward, its feedforward value, and what that value means. Cells whose recurrence
+cannot be switched off without changing the parameters or what the model can see are in `REFUSED`, with
+the reason. A schedule never touches the weights, the optimiser, the learning-rate schedule (one warmup +
+cosine over all the steps) or the data stream: only the field, between optimiser steps.
+
+Syntax (`rt-explore train --stages`): comma-separated stages `SETTING[:STEPS]`, in order.
+  SETTING  `feedforward` (the recurrence off), `recurrent` (as configured), or a number: the value of the
+           cell's field (`recurrence_steps` or `latent_steps`) in that stage.
+  STEPS    optimiser steps of the stage; the stages add up to `--steps`, and the last may leave its steps
+           out to take the rest. The last stage must be the configured recurrence, the one evaluated.
+  `curriculum` alone: feedforward, +1, +2, ... up to the configured value, in equal stages.
+Example: `feedforward:300,recurrent` on 1000 steps; `0:200,1:300,2` for a latent cell with 2 latent steps.
+
+This module imports no torch: the command line checks a schedule before training starts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import UsageError
+
+FEEDFORWARD, RECURRENT, CURRICULUM = "feedforward", "recurrent", "curriculum"
+
+
+@dataclass(frozen=True)
+class Knob:
+    """The Config field that holds a cell's recurrence, its value with the recurrence off, and what that means."""
+
+    field: str
+    off: int
+    feedforward: str
+
+
+_ONE_PASS_PER_CHUNK = Knob("recurrence_steps", 1, "one pass through the shared stack per chunk; chunks still "
+                                                  "run in order, each reading the final states of earlier ones")
+
+# (axis, step_unit) -> the knob. The model reads the field at every forward (the generated-project contract).
+KNOBS: dict[tuple[str, str | None], Knob] = {
+    ("depth", "sequence"): Knob("recurrence_steps", 1, "one pass through the shared stack: a feedforward "
+                                                       "transformer over all positions in parallel"),
+    ("depth", "chunk"): _ONE_PASS_PER_CHUNK,
+    ("depth", "token"): _ONE_PASS_PER_CHUNK,
+    ("depth", "ponder"): _ONE_PASS_PER_CHUNK,
+    ("depth+step", "ponder"): Knob("recurrence_steps", 1, "one feedback pass per token: a Feedback "
+                                                          "Transformer (token t still reads the top of t-1)"),
+    ("depth+step", "latent"): Knob("latent_steps", 0, "no continuous thoughts: a causal transformer over "
+                                                      "the tokens, all positions in parallel"),
+}
+
+_STEP_REASON = ("its state carried from position to position is how its layers mix tokens, so it has no "
+                "feedforward form with the same parameters")
+REFUSED: dict[tuple[str, str | None], str] = {
+    ("none", None): "a feedforward transformer has no recurrence to switch on",
+    ("step", "chunk"): _STEP_REASON,
+    ("step", "token"): _STEP_REASON,
+    ("step", "ponder"): _STEP_REASON,
+    ("depth+step", "chunk"): "the memory carried from chunk to chunk is the only path between chunks; "
+                             "without it the model sees less, it does not compute less",
+    ("depth+step", "token"): "every layer of token t reads the top states of earlier tokens; that feedback is "
+                             "the cell and has no setting to switch off (depth+step/ponder has one)",
+}
+
+
+@dataclass(frozen=True)
+class StageRequest:
+    """One stage as typed: a setting (`feedforward`, `recurrent` or a number) and steps (None: the rest)."""
+
+    setting: str | int
+    steps: int | None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A resolved stage: `field` is set to `value` from optimiser step `first_step` for `steps` steps."""
+
+    name: str  # feedforward, recurrent, or FIELD=VALUE in between
+    field: str
+    value: int
+    first_step: int
+    steps: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The stages of one run, in order; their steps add up to the run's."""
+
+    stages: tuple[Stage, ...]
+
+    @property
+    def steps(self) -> int:
+        return sum(s.steps for s in self.stages)
+
+    def index_at(self, step: int) -> int:
+        """The index of the stage that optimiser step `step` (1-based) belongs to."""
+        for i, stage in enumerate(self.stages):
+            if step < stage.first_step + stage.steps:
+                return i
+        raise ValueError(f"step {step} is past the schedule's {self.steps} steps")
+
+
+def parse_stages(text: str) -> list[StageRequest]:
+    """`feedforward:300,recurrent` -> stage requests; one-line UsageError on bad syntax."""
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(not p for p in parts):
+        raise UsageError(f"--stages: empty stage in {text!r} (expected e.g. 'feedforward:300,recurrent')")
+    requests = []
+    for part in parts:
+        setting, colon, steps = (s.strip() for s in part.partition(":"))
+        requests.append(StageRequest(_setting(setting, part), _steps(steps, part) if colon else None))
+    if any(r.setting == CURRICULUM for r in requests):
+        if len(requests) > 1 or requests[0].steps is not None:
+            raise UsageError("--stages: 'curriculum' stands alone (its stages share --steps equally)")
+        return requests
+    if any(r.steps is None for r in requests[:-1]):
+        raise UsageError(f"--stages: only the last stage may leave its steps out, in {text!r}")
+    return requests
+
+
+def _setting(word: str, part: str) -> str | int:
+    if word in (FEEDFORWARD, RECURRENT, CURRICULUM):
+        return word
+    if word.isascii() and word.isdigit():
+        return int(word)
+    raise UsageError(f"--stages: unknown stage {part!r} (expected feedforward, recurrent, a number of "
+                     f"recurrence steps, or curriculum)")
+
+
+def _steps(word: str, part: str) -> int:
+    if not (word.isascii() and word.isdigit()) or int(word) < 1:
+        raise UsageError(f"--stages: the steps of stage {part!r} must be a positive whole number")
+    return int(word)
+
+
+def knob_for(cell: Mapping[str, str]) -> Knob:
+    """The knob of a cell (its axis and step_unit), or a one-line UsageError saying why it has none."""
+    key = (cell.get("axis", "none"), cell.get("step_unit"))
+    label = "/".join(k for k in key if k)
+    if key in KNOBS:
+        return KNOBS[key]
+    reason = REFUSED.get(key) or REFUSED.get((key[0], None)) or "no rule says how to switch its recurrence off"
+    raise UsageError(f"--stages: {label} cannot be trained in stages: {reason}")
+
+
+def plan_stages(text: str, *, cell: Mapping[str, str], configured: int, steps: int) -> Schedule:
+    """Resolve `text` for a cell whose knob is configured to `configured`, over `steps` optimiser steps."""
+    requests = parse_stages(text)
+    knob = knob_for(cell)
+    name = knob.field
+    if configured <= knob.off:
+        raise UsageError(f"--stages: this project has {name}={configured}, its feedforward value: there is no "
+                         f"recurrence to switch on (scaffold it with a larger {name})")
+    if requests[0].setting == CURRICULUM:
+        values = list(range(knob.off, configured + 1))
+        if steps < len(values):
+            raise UsageError(f"--stages: the curriculum has {len(values)} stages ({name} {knob.off}..{configured}) "
+                             f"but --steps is {steps}")
+        share = steps // len(values)
+        requests = [StageRequest(v, share) for v in values[:-1]] + [StageRequest(values[-1], None)]
+    resolved = [(_value(r.setting, knob, configured), r.steps) for r in requests]
+    given = sum(n for _, n in resolved if n is not None)
+    if resolved[-1][1] is None:
+        if given >= steps:
+            raise UsageError(f"--stages: the stages before the last take {given} steps, leaving none of --steps "
+                             f"{steps} for the last")
+        resolved[-1] = (resolved[-1][0], steps - given)
+    elif given != steps:
+        raise UsageError(f"--stages: the stage steps add up to {given}, but --steps is {steps} (leave the last "
+                         f"stage's steps out to give it the rest)")
+    if resolved[-1][0] != configured:
+        raise UsageError(f"--stages: the last stage must train the configured recurrence ('recurrent', here "
+                         f"{name}={configured}), which is what is evaluated")
+    stages, first = [], 1
+    for value, n in resolved:
+        label = FEEDFORWARD if value == knob.off else RECURRENT if value == configured else f"{name}={value}"
+        stages.append(Stage(label, name, value, first, n))
+        first += n
+    return Schedule(tuple(stages))
+
+
+def _value(setting: str | int, knob: Knob, configured: int) -> int:
+    if setting == FEEDFORWARD:
+        return knob.off
+    if setting == RECURRENT:
+        return configured
+    if not knob.off <= setting <= configured:
+        raise UsageError(f"--stages: stage {setting} is outside {knob.field} {knob.off} (feedforward) .. "
+                         f"{configured} (configured)")
+    return setting
+
+
+def project_stages(project, text: str, steps: int) -> Schedule:
+    """`plan_stages` for a loaded project: its cell, and the configured value from its Config's defaults."""
+    knob = knob_for(project.cell)
+    defaults = {f.name: f.default for f in fields(project.config_class)}
+    if knob.field not in defaults:
+        raise UsageError(f"--stages: {project.path}: {project.package}.Config has no {knob.field} field")
+    return plan_stages(text, cell=project.cell, configured=int(defaults[knob.field]), steps=steps)
+
+
+class StageSwitch:
+    """Called before each optimiser step: sets `config.<field>` when a stage begins and times each stage.
+
+    A stage's seconds run from its first step's start to the next stage's (or `finish`), so they include
+    everything the loop does meanwhile (forward, backward, optimiser, progress callbacks). `seconds` is
+    wall-clock time; `cpu_seconds` is this process's CPU time, which other processes on a shared machine
+    do not inflate (with one torch thread the two agree on an idle machine).
+    """
+
+    def __init__(self, config: Any, schedule: Schedule, clock: Callable[[], float] = time.perf_counter,
+                 cpu_clock: Callable[[], float] = time.process_time):
+        self.config, self.schedule = config, schedule
+        self.clocks = (clock, cpu_clock)
+        self.field = schedule.stages[0].field
+        self.configured = getattr(config, self.field)
+        self.seconds = [[0.0, 0.0] for _ in schedule.stages]  # [wall, cpu] per stage
+        self.current: int | None = None
+        self.started = (0.0, 0.0)
+
+    def __call__(self, step: int) -> None:
+        index = self.schedule.index_at(step)
+        if index != self.current:
+            now = self._now()  # one reading: the end of one stage is the start of the next
+            self._close(now)
+            setattr(self.config, self.field, self.schedule.stages[index].value)
+            self.current, self.started = index, now
+
+    def _now(self) -> tuple[float, float]:
+        return tuple(clock() for clock in self.clocks)
+
+    def _close(self, now: tuple[float, float]) -> None:
+        if self.current is not None:
+            for kind in (0, 1):
+                self.seconds[self.current][kind] += now[kind] - self.started[kind]
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Close the last stage, put the configured value back, and return one record per stage."""
+        self._close(self._now())
+        self.current = None
+        setattr(self.config, self.field, self.configured)
+        return [{"name": s.name, "field": s.field, "value": s.value, "first_step": s.first_step, "steps": s.steps,
+                 "seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
+                for s, (wall, cpu) in zip(self.schedule.stages, self.seconds, strict=True)]

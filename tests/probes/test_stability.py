@@ -1,0 +1,49 @@
+"""The stability probe: state norms and relative changes along a depth loop, checked on hand-made loops."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from rt_explore.errors import UsageError
+from rt_explore.kernels.depth_recurrence import DepthRecurrence
+from rt_explore.probes.stability import state_trajectory
+
+
+class Scale(nn.Module):
+    """h -> factor * h: a loop whose every iterate is known in closed form."""
+
+    def __init__(self, dim: int, factor: float):
+        super().__init__()
+        self.dim, self.factor = dim, factor
+
+    def forward(self, h):
+        return self.factor * h
+
+
+class Looped(nn.Module):
+    def __init__(self, factor: float):
+        super().__init__()
+        self.embed = nn.Embedding(4, 2)
+        with torch.no_grad():
+            self.embed.weight.copy_(torch.tensor([[3.0, 4.0]] * 4))  # every token embeds to norm 5
+        self.recurrence = DepthRecurrence(Scale(2, factor), steps=1, input_injection=False)
+
+
+def test_a_doubling_loop_doubles_the_norm_and_changes_by_one_each_iteration():
+    points = state_trajectory(Looped(2.0), torch.zeros(1, 3, dtype=torch.long), steps=4)
+    assert [p["iteration"] for p in points] == [1, 2, 3, 4]
+    assert [p["norm"] for p in points] == pytest.approx([10.0, 20.0, 40.0, 80.0])
+    assert [p["change"] for p in points] == pytest.approx([1.0, 1.0, 1.0, 1.0])
+
+
+def test_an_identity_loop_stays_put():
+    points = state_trajectory(Looped(1.0), torch.zeros(2, 5, dtype=torch.long), steps=3)
+    assert [p["norm"] for p in points] == pytest.approx([5.0] * 3)
+    assert [p["change"] for p in points] == pytest.approx([0.0] * 3)
+
+
+def test_a_model_without_a_depth_loop_is_refused():
+    with pytest.raises(UsageError, match="depth/sequence"):
+        state_trajectory(nn.Linear(2, 2), torch.zeros(1, 1, dtype=torch.long), steps=2)

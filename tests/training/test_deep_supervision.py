@@ -1,0 +1,56 @@
+"""Deep supervision: a model that asks for it is trained on every iteration's output, others on the last."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from rt_explore.tasks import get_task
+from rt_explore.training.loop import fit, supervised_logits
+from rt_explore.training.project import load_project
+
+
+class TwoIterations(nn.Module):
+    """Decodes two 'iterations' with separate heads, so that the first head learns only if it is supervised."""
+
+    def __init__(self, vocab: int, deep: bool):
+        super().__init__()
+        self.deep_supervision = deep
+        self.embed = nn.Embedding(vocab, 8)
+        self.first, self.last = nn.Linear(8, vocab), nn.Linear(8, vocab)
+
+    def forward(self, inputs, all_iterations=False):
+        h = self.embed(inputs)
+        outputs = [self.first(h), self.last(h)]
+        return outputs if all_iterations else outputs[-1]
+
+
+def first_head_moves(deep: bool) -> bool:
+    task = get_task("parity", max_train_length=4)
+    torch.manual_seed(0)
+    model = TwoIterations(task.vocab_size, deep)
+    before = model.first.weight.detach().clone()
+    fit(model, task, steps=5, batch_size=4, weight_decay=0.0)
+    return not torch.equal(before, model.first.weight.detach())
+
+
+def test_only_deep_supervision_trains_the_early_iterations():
+    assert first_head_moves(deep=True)
+    assert not first_head_moves(deep=False)
+
+
+def test_the_supervised_outputs_are_every_iteration_or_the_last():
+    inputs = torch.zeros(2, 3, dtype=torch.long)
+    assert len(supervised_logits(TwoIterations(4, deep=True), inputs)) == 2
+    assert len(supervised_logits(TwoIterations(4, deep=False), inputs)) == 1
+
+
+def test_a_generated_deep_supervision_project_decodes_each_iteration(tmp_path, scaffolded, single_thread):
+    project = load_project(scaffolded(tmp_path / "d", "axis=depth,step_unit=sequence,supervision=deep-supervision",
+                                      recurrence_steps=3))
+    task = get_task("parity", max_train_length=4)
+    model = project.build(task.vocab_size)
+    assert model.deep_supervision is True
+    assert len(supervised_logits(model, torch.zeros(2, 5, dtype=torch.long))) == 3
+    losses = fit(model, task, steps=3, batch_size=4)
+    assert all(torch.isfinite(torch.tensor(losses)))
