@@ -197,8 +197,8 @@ def markdown(report: dict) -> str:
         "positions in parallel; for depth+step/latent, `latent_steps=0`, no continuous thoughts, which "
         "`LatentThoughts` then runs over all positions at once instead of token by token.",
         "",
-        "Commands: the benchmark, then the same schedules from the command line (`train` takes no task parameters, "
-        f"so these train on parity's default lengths 4..16; the benchmark sets {PARAMS_TEXT} through the library):",
+        "Commands: the benchmark, then the same schedules from the command line (with the benchmark's task "
+        f"parameters, {PARAMS_TEXT}, given with `-p`):",
         "",
         "```",
         f"nice -n 10 python benchmarks/bench_stages.py --steps {steps} --pretrain {report['pretrain']} "
@@ -208,7 +208,8 @@ def markdown(report: dict) -> str:
         folder = cell.replace("/", "-").replace("+", "-")
         lines.append(f"rt-explore scaffold --cell {cell} --out {folder}")
         for _, text in schedules(steps, report["pretrain"]):
-            lines.append(f"rt-explore train {folder} --task {TASK} --steps {steps} --stages {text} --json")
+            params = " ".join(f"-p {k}={v}" for k, v in TASK_PARAMS.items())
+            lines.append(f"rt-explore train {folder} --task {TASK} {params} --steps {steps} --stages {text} --json")
     lines += [
         "```",
         "",

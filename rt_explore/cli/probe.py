@@ -15,7 +15,8 @@ import typer
 from .app import app
 from .output import console, emit_json, err_console
 
-probe_app = typer.Typer(help="Measurements inside a generated model (see docs/rank_collapse.md).",
+probe_app = typer.Typer(help="Measurements inside a generated model (docs/rank_collapse.md, "
+                        "docs/thinking_deeper.md).",
                         no_args_is_help=True)
 app.add_typer(probe_app, name="probe")
 
@@ -75,6 +76,53 @@ def rank(
                    "plot": str(plotted) if plotted else None})
         return
     _print_profiles(project, task, init, trained, plotted)
+
+
+@probe_app.command()
+def stability(
+    project_dir: Annotated[Path, typer.Argument(metavar="PROJECT_DIR", help="A depth/sequence project made by "
+                                                "rt-explore scaffold.", show_default=False)],
+    iterations: Annotated[int, typer.Option(help="Iterations to run the loop for (trained with fewer).", min=1)]
+    = 32,
+    train_steps: Annotated[int, typer.Option("--train-steps", help="Train this many steps first (0: the "
+                                             "initial weights).", min=0)] = 0,
+    task: Annotated[str, typer.Option(help="The task that supplies the inputs and the training data.")] = "boolean",
+    batch: Annotated[int, typer.Option(help="Sequences probed (the measures are averaged over them).", min=1)]
+    = 32,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and of the data.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
+) -> None:
+    """State norm and relative change after every iteration of a depth loop, run past its trained depth."""
+    from ..training import require_torch
+
+    require_torch("rt-explore probe stability")
+    from ..probes.stability import probe_stability
+    from ..training.project import load_project
+
+    project = load_project(project_dir)
+    with _progress() as progress:
+        bar = progress.add_task(f"training {project.spec} on {task}", total=max(train_steps, 1), status="")
+        trajectory = probe_stability(project, task=task, iterations=iterations, train_steps=train_steps,
+                                     batch=batch, seed=seed,
+                                     on_step=lambda step, loss, *_: progress.update(bar, completed=step,
+                                                                                    status=f"loss {loss:.4f}"))
+    trained = project.options.get("recurrence_steps")
+    if as_json:
+        emit_json({"project": str(project.path), "cell": project.cell, "task": task, "train_steps": train_steps,
+                   "trained_recurrence_steps": trained, "iterations": iterations, "trajectory": trajectory})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{project.name}: state along {iterations} iterations (trained with {trained})",
+                  caption=f"probed on {task}; norm: mean token ||h_r||; change: mean ||h_r - h_r-1|| / ||h_r-1||",
+                  title_justify="left", caption_justify="left")
+    for column in ("iteration", "norm", "change"):
+        table.add_column(column, justify="right")
+    for point in trajectory:
+        r = point["iteration"]
+        if r <= 8 or r == iterations or r & (r - 1) == 0 or r == trained:
+            table.add_row(str(r), f"{point['norm']:.3f}", f"{point['change']:.4f}")
+    console().print(table)
 
 
 def _progress():

@@ -28,9 +28,9 @@ CORES = {
 }
 
 SUMMARIES = {
-    ("none", None): "a feedforward causal transformer, the baseline every bench compares against.",
-    ("depth", "sequence"): "one shared stack looped over all positions in parallel, the input re-injected "
-                           "at every iteration (looped / Universal Transformer, Huginn).",
+    ("none", None): "a feedforward causal transformer: no recurrence on either axis.",
+    ("depth", "sequence"): "one shared stack looped over all positions in parallel, optionally with the "
+                           "input re-injected at every iteration (looped / Universal Transformer, Huginn).",
     ("depth", "chunk"): "blockwise looping: each chunk of positions is looped through the shared stack, "
                         "attending to the final states of earlier chunks.",
     ("depth", "token"): "token-wise feedback: each token's top-of-stack state is fed back to the bottom once "

@@ -12,6 +12,8 @@ r = 1 .. steps, from the embedded inputs, as
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from ..errors import UsageError
@@ -20,13 +22,19 @@ NOT_A_LOOP = ("the stability probe needs a depth/sequence project: its model ite
               "whole sequence (`model.recurrence`)")
 
 
+def _is_depth_loop(module: object) -> bool:
+    """A DepthRecurrence (or the standalone copy of one): it can hand back every iterate."""
+    forward = getattr(module, "forward", None)
+    return forward is not None and "return_all" in inspect.signature(forward).parameters
+
+
 @torch.no_grad()
 def state_trajectory(model: torch.nn.Module, inputs: torch.Tensor, steps: int) -> list[dict[str, float]]:
     """[{iteration, norm, change}] for iterations 1..steps of `model.recurrence` on `inputs: [B, T]`."""
     if steps < 1:
         raise UsageError(f"steps must be at least 1, got {steps}")
     recurrence, embed = getattr(model, "recurrence", None), getattr(model, "embed", None)
-    if recurrence is None or embed is None or not hasattr(recurrence, "step"):
+    if not _is_depth_loop(recurrence) or embed is None:
         raise UsageError(NOT_A_LOOP)
     model.eval()
     x = embed(inputs)  # [B, T, C]
@@ -38,3 +46,30 @@ def state_trajectory(model: torch.nn.Module, inputs: torch.Tensor, steps: int) -
         out.append({"iteration": r, "norm": float(norm.mean()), "change": float(change.mean())})
         previous = h
     return out
+
+
+def probe_stability(project, *, task="boolean", iterations: int = 32, train_steps: int = 0, batch: int = 32,
+                    seed: int = 0, on_step=None) -> list[dict[str, float]]:
+    """The state trajectory of `project`'s model over `iterations`, at initialisation or after training.
+
+    The model is built for the task's vocabulary with `torch.manual_seed(seed)`, trained for `train_steps`
+    steps on `task` (at its configured recurrence steps) when asked, then iterated `iterations` times on
+    `batch` fresh sequences of the task's longest test length.
+    """
+    from ..tasks import Task, get_task
+    from ..training.loop import fit
+    from .rank import PROBE_SEED_OFFSET
+
+    if not isinstance(task, Task):
+        try:
+            task = get_task(task)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    torch.manual_seed(seed)
+    model = project.build(task.vocab_size)
+    if not _is_depth_loop(getattr(model, "recurrence", None)):
+        raise UsageError(NOT_A_LOOP)
+    if train_steps > 0:
+        fit(model, task, steps=train_steps, seed=seed, on_step=on_step)
+    inputs = task.batch(batch, max(task.test_lengths), torch.Generator().manual_seed(seed + PROBE_SEED_OFFSET)).inputs
+    return state_trajectory(model, inputs, iterations)

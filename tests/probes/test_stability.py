@@ -47,3 +47,26 @@ def test_an_identity_loop_stays_put():
 def test_a_model_without_a_depth_loop_is_refused():
     with pytest.raises(UsageError, match="depth/sequence"):
         state_trajectory(nn.Linear(2, 2), torch.zeros(1, 1, dtype=torch.long), steps=2)
+
+
+def test_probe_stability_json_traces_every_iteration_after_training(scaffold, capsys):
+    import json
+
+    from rt_explore.cli import main
+
+    project = scaffold("axis=depth,step_unit=sequence,residual=layerscale", recurrence_steps=2, identity_bias="true")
+    code = main(["probe", "stability", str(project), "--iterations", "5", "--train-steps", "2", "--batch", "2",
+                 "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["trained_recurrence_steps"] == 2 and data["train_steps"] == 2
+    assert [p["iteration"] for p in data["trajectory"]] == [1, 2, 3, 4, 5]
+    assert all(p["norm"] > 0 and p["change"] >= 0 for p in data["trajectory"])
+
+
+@pytest.mark.parametrize("cell", ["none", "depth/chunk", "step/token"])
+def test_probe_stability_refuses_a_project_without_a_depth_loop(scaffold, capsys, cell):
+    from rt_explore.cli import main
+
+    assert main(["probe", "stability", str(scaffold(cell)), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1 and "depth/sequence" in captured.err
