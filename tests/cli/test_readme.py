@@ -48,3 +48,34 @@ def test_the_main_job_prints_the_two_empty_cells_of_the_papers_depth_row(capsys)
 
     top = [g["cell"] for g in json.loads(capsys.readouterr().out)[:2]]
     assert top == [{"axis": "depth", "tokens_per_step": "eq1"}, {"axis": "depth", "tokens_per_step": "lt1"}]
+
+
+SEED_SECTION = README.split("## Seed systems", 1)[-1].split("\n## ", 1)[0]
+SEED_BLOCKS = re.findall(r"```bash\n(.*?)```", SEED_SECTION, flags=re.S)
+# The README trains for minutes; the test runs the same commands for a few steps (a curriculum needs one per stage).
+SHORTER = ((r"--steps \d+", "--steps 4"), (r"--train-steps \d+", "--train-steps 2"), (r"--layers \d+", "--layers 4"),
+           (r"(--stages \S*?):\d+", r"\1:1"), (r"n_layers=128", "n_layers=4"))
+
+
+def _shortened(block: str) -> list[str]:
+    commands = []
+    for line in block.splitlines():
+        command = line.split("  #")[0].strip()
+        if command.startswith("rt-explore"):
+            for pattern, replacement in SHORTER:
+                command = re.sub(pattern, replacement, command)
+            commands.append(command)
+    return commands
+
+
+def test_there_is_a_readme_section_for_each_of_the_seven_seed_systems():
+    assert len(re.findall(r"^### \d\. ", SEED_SECTION, flags=re.M)) == 7
+    assert len(SEED_BLOCKS) == 7 and all(_shortened(block) for block in SEED_BLOCKS)
+
+
+@pytest.mark.parametrize("block", SEED_BLOCKS, ids=[f"system-{i + 1}" for i in range(len(SEED_BLOCKS))])
+def test_every_seed_system_runs_from_the_readme_commands(block, tmp_path, monkeypatch, capsys, single_thread):
+    monkeypatch.chdir(tmp_path)
+    for command in _shortened(block):
+        assert main(shlex.split(command)[1:]) == 0, command
+    capsys.readouterr()
