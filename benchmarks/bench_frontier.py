@@ -166,7 +166,8 @@ def markdown(report: dict) -> str:
     for s in steps:
         label = f"**{s}**" if s == report["trained_recurrence_steps"] else str(s)
         lines.append(f"| {label} | " + " | ".join(f"{curve[str(s)][str(h)]:.3f}" for h in hops) + " |")
-    lines += ["", report["summary"], ""]
+    lines += ["", report["summary"], "", "![accuracy against test-time iterations, per hop count]"
+              "(frontier_reachability.png)", ""]
     return "\n".join(lines)
 
 
@@ -183,8 +184,9 @@ def summarise(report: dict) -> str:
     above = [h for h in sorted(int(h) for h in curve[str(steps[0])])
              if max(curve[str(s)][str(h)] for s in steps) > report["chance"] + 0.1]
     verdict = (f"Above chance ({report['chance']:.2f}) by more than 0.1 at some iteration count: "
-               f"{', '.join(f'{h} hop' + 's' * (h > 1) for h in above) if above else 'no hop count'}. Chance here is a guess "
-               f"among the {TASK['num_chains']} chain tails, which already needs the model to find the tails; "
+               f"{', '.join(f'{h} hop' + 's' * (h > 1) for h in above) if above else 'no hop count'}. "
+               f"Chance here is a guess among the {TASK['num_chains']} chain tails, which already needs the model "
+               "to find the tails; "
                f"a guess among all {TASK['num_nodes']} labels scores {1 / TASK['num_nodes']:.2f}.")
     return "Frontier: " + "; ".join(parts) + ".\n\n" + verdict
 

@@ -213,6 +213,8 @@ def markdown(report: dict) -> str:
         f"{EVAL_BATCH_SIZE} fresh sequences per length, the same ones at every iteration count.",
         f"- Machine: {report['machine']}. Wall time {report['wall_seconds']:.0f} s.",
         "",
+        "![frontiers, state norms and ablations](thinking_deeper.png)",
+        "",
         "## Accuracy at the trained iteration count, and stability",
         "",
         f"Mean accuracy over the train lengths and over the test lengths at {trained} iterations; best: the best "
