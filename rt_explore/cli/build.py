@@ -68,6 +68,11 @@ def train(
     batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step.", min=1)] = 32,
     threads: Annotated[int, typer.Option(help="torch threads (toy models run fastest on one).", min=1)] = 1,
     stages: Annotated[str | None, typer.Option(help=STAGES_HELP, metavar="STAGES", show_default=False)] = None,
+    random_depth: Annotated[str | None, typer.Option(
+        "--random-depth", metavar="LOW:HIGH", show_default=False,
+        help="Draw the recurrence of every training step from LOW..HIGH (recurrence_steps, or latent_steps for "
+             "depth+step/latent), as Huginn does, so the loop stays usable past its trained depth; it is "
+             "evaluated at its configured value. Not with --stages.")] = None,
     as_json: JsonOpt = False,
     nan_at_step: Annotated[int | None, typer.Option("--nan-at-step", hidden=True)] = None,
 ) -> None:
@@ -83,6 +88,13 @@ def train(
     project = load_project(project_dir)
     chosen = _task(task, param)
     schedule = project_stages(project, stages, steps) if stages is not None else None
+    if random_depth is not None and stages is not None:
+        from ..errors import UsageError
+
+        raise UsageError("--random-depth and --stages both set the recurrence of each step; choose one")
+    from ..training.random_depth import project_depth_range
+
+    depth = project_depth_range(project, random_depth) if random_depth is not None else None
     with _progress() as progress:
         bar = progress.add_task(f"{project.spec} on {chosen.name}", total=steps, status="")
 
@@ -92,7 +104,7 @@ def train(
                 progress.update(bar, status="evaluating...")
 
         result = run(project, chosen, steps=steps, seed=seed, lr=lr, batch_size=batch_size, threads=threads,
-                     on_step=on_step, nan_at_step=nan_at_step, stages=schedule)
+                     on_step=on_step, nan_at_step=nan_at_step, stages=schedule, random_depth=depth)
     path = write_metrics(project_dir, result)
     if as_json:
         emit_json(_summary(result, path))

@@ -32,6 +32,7 @@ from ..errors import ProblemsFound
 from ..tasks import Task
 from .evaluate import accuracy_by_length, frontier, new_positions_accuracy
 from .project import Project
+from .random_depth import DepthRange, RandomDepth
 from .stages import Schedule, StageSwitch
 
 # Offsets of the evaluation data stream from the training one: evaluation batches are never trained on.
@@ -127,12 +128,14 @@ def default_device() -> str:
 def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size: int = 32, lr: float = 3e-3,
           weight_decay: float = 0.01, eval_batches: int = 1, eval_batch_size: int = 256,
           device: str | None = None, threads: int | None = 1, on_step: Callable[[StepInfo], None] | None = None,
-          nan_at_step: int | None = None, stages: Schedule | None = None) -> Result:
+          nan_at_step: int | None = None, stages: Schedule | None = None,
+          random_depth: DepthRange | None = None) -> Result:
     """Train a fresh model of `project` on `task` for `steps` steps, then evaluate it.
 
     `stages` (from `stages.project_stages`) switches the recurrence between optimiser steps: for example
     feedforward first, then as configured; the model is evaluated as configured, and `Result.stages`
-    records each stage's steps and seconds.
+    records each stage's steps and seconds. `random_depth` (from `random_depth.project_depth_range`) instead
+    draws the recurrence of every step from a range; `Result.extra["random_depth"]` records the draws.
 
     `threads` sets torch's intra-op threads for the run (restored afterwards; None leaves them alone).
     `nan_at_step` (a test hook) replaces the loss at that step by NaN, to exercise NonFiniteLoss.
@@ -144,7 +147,8 @@ def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size
     try:
         return _train(project, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr,
                       weight_decay=weight_decay, eval_batches=eval_batches, eval_batch_size=eval_batch_size,
-                      device=device, on_step=on_step, nan_at_step=nan_at_step, stages=stages)
+                      device=device, on_step=on_step, nan_at_step=nan_at_step, stages=stages,
+                      random_depth=random_depth)
     finally:
         torch.set_num_threads(before)
 
@@ -209,9 +213,12 @@ def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_
 
 def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: int, lr: float, weight_decay: float,
            eval_batches: int, eval_batch_size: int, device: str | None,
-           on_step: Callable[[StepInfo], None] | None, nan_at_step: int | None, stages: Schedule | None) -> Result:
+           on_step: Callable[[StepInfo], None] | None, nan_at_step: int | None, stages: Schedule | None,
+           random_depth: DepthRange | None = None) -> Result:
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
+    if stages is not None and random_depth is not None:
+        raise ValueError("stages and random depth both set the recurrence of each step; choose one")
     if stages is not None and stages.steps != steps:
         raise ValueError(f"the stages take {stages.steps} steps, the run {steps}")
     device = device or default_device()
@@ -230,9 +237,11 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
         tick = time.perf_counter()  # the callback's own time is not training time
 
     switch = StageSwitch(model.config, stages) if stages is not None else None
+    drawn = RandomDepth(model.config, random_depth, seed) if random_depth is not None else None
     losses = fit(model, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                 device=device, nan_at_step=nan_at_step, on_step=report, before_step=switch)
+                 device=device, nan_at_step=nan_at_step, on_step=report, before_step=switch or drawn)
     stage_records = switch.finish() if switch is not None else None
+    depth_record = drawn.finish() if drawn is not None else None
 
     model.eval()
     evaluation = {"batches": eval_batches, "batch_size": eval_batch_size, "device": device,
@@ -256,6 +265,7 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
         train_accuracy_by_length=by_train_length, test_accuracy=test_accuracy, frontier=curve,
         chance=task.chance, seed=seed, cell=dict(project.cell), options=dict(project.options),
         trained_recurrence_steps=trained_steps, test_accuracy_new=test_accuracy_new,
-        extra={"batch_size": batch_size, "lr": lr, "device": device, "eval_sequences": eval_batches * eval_batch_size},
+        extra={"batch_size": batch_size, "lr": lr, "device": device, "eval_sequences": eval_batches * eval_batch_size,
+               **({"random_depth": depth_record} if depth_record else {})},
         stages=stage_records,
     )
