@@ -7,10 +7,11 @@ recurrence, answers deeper problems when it is given more iterations at test tim
 frontier), and its state stays bounded past 20 iterations.
 
 What runs: `rt-explore scaffold --like thinking-deeper-not-longer` (the library calls the CLI makes),
-once as the entry gives it and once per ablation, each with `--option`:
+once as the entry gives it, once per ablation, each with `--option`:
 - `identity_bias=false`            (no identity-biased recurrence),
 - `residual=standard`              (no LayerScale: plain residual branches at full scale),
-- `supervision=deep-supervision`   (every iteration decoded and supervised: not silent).
+- `supervision=deep-supervision`   (every iteration decoded and supervised: not silent),
+and once trained at a depth drawn from 4..12 for every step (`rt-explore train --random-depth 4:12`).
 Each is trained on `boolean` (nested expressions); the entry itself is also trained on `reachability` (one
 token per edge, see rt_explore/tasks/reachability.py). Every trained model is scored at test-time iteration
 counts 1..MAX_ITERATIONS (ITERATIONS) on the same sequences at every nesting depth / hop count, and its
@@ -39,11 +40,15 @@ ENTRY = "thinking-deeper-not-longer"
 # bias and a final-only loss; input injection is turned off because the entry does not list it (and, measured
 # on reachability, re-adding the query token at every iteration pulls the state back to where it started).
 OPTIONS = {"dim": 64, "n_layers": 1, "n_heads": 4, "recurrence_steps": 6, "input_injection": "false"}
+RANDOM_DEPTH = "random_depth"  # a training setting among a variant's options, taken out before scaffolding
 VARIANTS = {
     "TDNL (all three)": {},
     "no identity bias": {"identity_bias": "false"},
     "no LayerScale": {"residual": "standard"},
     "deep supervision": {"supervision": "deep-supervision"},
+    # Not an ablation: the entry as given, trained at a depth drawn from 4..12 for every step
+    # (`rt-explore train --random-depth 4:12`), to test whether the loop then holds its answer past 20 iterations.
+    "TDNL + random depth 4-12": {RANDOM_DEPTH: "4:12"},
 }
 # Per task: its parameters, extra options, training steps, and whether the ablations run on it. The ablations
 # run on boolean, which the loop learns in minutes; reachability needs two layers per iteration and several
@@ -80,17 +85,24 @@ def measure(name: str, variant: dict, task_name: str, folder: Path) -> dict:
     from rt_explore.tasks import get_task
     from rt_explore.training.evaluate import frontier
     from rt_explore.training.loop import fit
+    from rt_explore.training.random_depth import RandomDepth, project_depth_range
 
     setup = TASKS[task_name]
     task = get_task(task_name, **setup["params"])
-    project, model = build({**OPTIONS, **setup["options"], **variant}, folder, task.vocab_size)
+    options = {k: v for k, v in variant.items() if k != RANDOM_DEPTH}
+    project, model = build({**OPTIONS, **setup["options"], **options}, folder, task.vocab_size)
+    drawn = None
+    if RANDOM_DEPTH in variant:
+        drawn = RandomDepth(model.config, project_depth_range(project, variant[RANDOM_DEPTH]), TRAIN["seed"])
     started = time.perf_counter()
 
     def progress(step, loss, *_):
         if step % 500 == 0:
             print(f"  {name} / {task_name}: step {step}, loss {loss:.3f}", flush=True)
 
-    losses = fit(model, task, on_step=progress, steps=setup["steps"], **TRAIN)
+    losses = fit(model, task, on_step=progress, steps=setup["steps"], before_step=drawn, **TRAIN)
+    if drawn is not None:
+        drawn.finish()  # back to the configured depth for evaluation
     seconds = time.perf_counter() - started
     lengths = sorted(set(task.train_lengths) | set(task.test_lengths))
     curve = frontier(model, task, lengths=lengths, steps=ITERATIONS, reseed=EVAL_SEED,
@@ -142,7 +154,7 @@ def plot(report: dict, path: Path) -> None:
         ax.grid(alpha=0.3)
     ax = axes[1][0]
     styles = {"reachability": "-", "boolean": "--"}
-    colours = dict(zip(VARIANTS, ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=True))
+    colours = dict(zip(VARIANTS, ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"), strict=True))
     for run in runs:
         xs = [p["iteration"] for p in run["trajectory"]]
         ax.plot(xs, [p["norm"] for p in run["trajectory"]], styles[run["task"]], color=colours[run["variant"]],
@@ -155,18 +167,23 @@ def plot(report: dict, path: Path) -> None:
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
     ax = axes[1][1]
-    width = 0.2
-    groups = [(t, which) for t, setup in report["tasks"].items() if setup["ablate"] for which in ("train", "test")]
+    width = 0.8 / len(VARIANTS)
+    groups = [(t, which) for t, setup in report["tasks"].items() if setup["ablate"]
+              for which in ("train", "test", "train @32")]
     for i, name in enumerate(VARIANTS):
         ys = []
         for task_name, which in groups:
             run = next(r for r in runs if r["task"] == task_name and r["variant"] == name)
-            ys.append(summary_accuracy(run, trained)[which])
-        ax.bar([g + (i - 1.5) * width for g in range(len(groups))], ys, width, color=colours[name], label=name)
-    ax.set_xticks(range(len(groups)), labels=[f"{t}\n{w} lengths" for t, w in groups], fontsize=8)
+            at = MAX_ITERATIONS if which.endswith("@32") else trained
+            ys.append(summary_accuracy(run, at)[which.split()[0]])
+        offset = (i - (len(VARIANTS) - 1) / 2) * width
+        ax.bar([g + offset for g in range(len(groups))], ys, width, color=colours[name], label=name)
+    ax.set_xticks(range(len(groups)), labels=[f"{t}\n{w.split()[0]} lengths, {at}" for t, w in groups
+                                              for at in [f"{MAX_ITERATIONS} iterations" if "@" in w
+                                                         else f"{trained} iterations"]], fontsize=8)
     ax.set_ylim(0, 1.03)
-    ax.set_ylabel(f"mean accuracy at {trained} iterations")
-    ax.set_title("ablations: accuracy at the trained iteration count", fontsize=9)
+    ax.set_ylabel("mean accuracy")
+    ax.set_title(f"variants: accuracy at the trained {trained} iterations and at {MAX_ITERATIONS}", fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3, axis="y")
     fig.suptitle(f"Thinking Deeper, Not Longer (arXiv 2603.21676) at toy scale: depth/sequence, "
@@ -217,14 +234,15 @@ def markdown(report: dict) -> str:
         "",
         "## Accuracy at the trained iteration count, and stability",
         "",
-        f"Mean accuracy over the train lengths and over the test lengths at {trained} iterations; best: the best "
+        f"Mean accuracy over the train lengths and over the test lengths at {trained} iterations; train @"
+        f"{MAX_ITERATIONS}: over the train lengths at {MAX_ITERATIONS} iterations; best: the best "
         f"test-length mean over {', '.join(map(str, ITERATIONS))} iterations; norm: the mean token state norm at "
         f"iteration {trained} and at {MAX_ITERATIONS}; change: the relative change of the state at iteration "
         f"{MAX_ITERATIONS} (0 at a fixed point).",
         "",
-        "| task | variant | params | train | test | best test (at) | norm @" + str(trained)
-        + f" | norm @{MAX_ITERATIONS} | change @{MAX_ITERATIONS} | final loss | seconds |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| task | variant | params | train | test | train @{MAX_ITERATIONS} | best test (at) | norm @{trained}"
+        f" | norm @{MAX_ITERATIONS} | change @{MAX_ITERATIONS} | final loss | seconds |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         acc = summary_accuracy(run, trained)
@@ -232,7 +250,8 @@ def markdown(report: dict) -> str:
         best = max(steps, key=lambda s: summary_accuracy(run, s)["test"])
         traj = run["trajectory"]
         lines.append(f"| {run['task']} | {run['variant']} | {run['parameters']:,} | {acc['train']:.3f} | "
-                     f"{acc['test']:.3f} | {summary_accuracy(run, best)['test']:.3f} ({best}) | "
+                     f"{acc['test']:.3f} | {summary_accuracy(run, MAX_ITERATIONS)['train']:.3f} | "
+                     f"{summary_accuracy(run, best)['test']:.3f} ({best}) | "
                      f"{traj[trained - 1]['norm']:.2f} | {traj[-1]['norm']:.2f} | {traj[-1]['change']:.4f} | "
                      f"{run['final_loss']:.3f} | {run['train_seconds']:.0f} |")
     for task_name in TASKS:
@@ -277,12 +296,15 @@ def summarise(report: dict) -> list[str]:
     for task_name, setup in report["tasks"].items():
         if not setup["ablate"]:
             continue
-        full = summary_accuracy(next(r for r in runs if r["task"] == task_name and r["variant"] == entry), trained)
+        full_run = next(r for r in runs if r["task"] == task_name and r["variant"] == entry)
+        full = summary_accuracy(full_run, trained)
         for run in (r for r in runs if r["task"] == task_name and r["variant"] != entry):
             acc = summary_accuracy(run, trained)
-            out.append(f"- Ablation on {task_name}, {run['variant']}: train lengths {acc['train']:.3f} "
+            out.append(f"- {task_name}, {run['variant']}: train lengths {acc['train']:.3f} "
                        f"({acc['train'] - full['train']:+.3f} against the entry), test lengths {acc['test']:.3f} "
-                       f"({acc['test'] - full['test']:+.3f}).")
+                       f"({acc['test'] - full['test']:+.3f}); train lengths at {MAX_ITERATIONS} iterations "
+                       f"{summary_accuracy(run, MAX_ITERATIONS)['train']:.3f} (entry "
+                       f"{summary_accuracy(full_run, MAX_ITERATIONS)['train']:.3f}).")
     return out
 
 
@@ -291,6 +313,8 @@ def main() -> None:
     parser.add_argument("--scale-steps", type=float, default=1.0, help="multiply every task's training steps")
     parser.add_argument("--seed", type=int, default=TRAIN["seed"])
     parser.add_argument("--replot", action="store_true", help="redraw the .png and .md from the .json")
+    parser.add_argument("--keep", action="store_true", help="keep the runs already in the .json (same variant "
+                        "and task) and train only the missing ones")
     parser.add_argument("--out", default=str(OUT), help="path without suffix")
     args = parser.parse_args()
     TRAIN.update(seed=args.seed)
@@ -304,12 +328,14 @@ def main() -> None:
 
         torch.set_num_threads(1)
         started = time.perf_counter()
+        kept = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["runs"] if args.keep else []
         runs = []
         with tempfile.TemporaryDirectory(prefix="tdnl-") as tmp:
             for task_name, setup in TASKS.items():
                 variants = list(VARIANTS.items()) if setup["ablate"] else list(VARIANTS.items())[:1]
                 for i, (name, variant) in enumerate(variants):
-                    runs.append(measure(name, variant, task_name, Path(tmp) / f"{task_name}-{i}"))
+                    old = [r for r in kept if (r["variant"], r["task"]) == (name, task_name)]
+                    runs.append(old[0] if old else measure(name, variant, task_name, Path(tmp) / f"{task_name}-{i}"))
         report = {"entry": ENTRY, "options": {**OPTIONS, **runs[0]["options"]}, "cell": runs[0]["cell"],
                   "train": dict(TRAIN), "tasks": TASKS, "runs": runs,
                   "wall_seconds": round(time.perf_counter() - started, 1),
