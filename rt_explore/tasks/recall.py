@@ -8,6 +8,11 @@ separator and ask every key once, in random order; `length` is the number of pai
 
 Tokens: keys 0..K-1, values K..K+V-1, then the separator "|". A sequence of n pairs reads
 `k1 v1 ... kn vn | q1 a1 ... qn an` (4n + 1 tokens); the query keys q_i are the scored positions.
+
+Known shortcut (found by benchmarks/bench_early_access.py): since every key is asked once and the
+earlier answers are shown, the last queries can be answered by elimination, and values drawn with
+repeats let a key-blind guess beat 1/V; `chance` is the uniform 1/V. Only the first query of a sequence
+needs recall alone; that benchmark scores it separately and measures the key-blind reference.
 """
 
 from __future__ import annotations
