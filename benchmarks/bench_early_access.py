@@ -33,13 +33,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 from statistics import mean
 
 import torch
+from _machine import machine_meta
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 OUT = DOCS / "early_access"
@@ -474,10 +474,7 @@ def main() -> None:
             "longest_sequence_tokens": task.sequence_length(max(task.test_lengths)),
             "batch_size": runs[0]["training"]["batch_size"], "lr": runs[0]["training"]["lr"],
             "eval_sequences": runs[0]["training"]["eval_sequences"],
-            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores",
-            "platform": platform.platform(), "torch": torch.__version__,
-            "total_seconds": round(time.perf_counter() - started, 1), "load_before": load_before,
-            "load_after": os.getloadavg()[0]}
+            **machine_meta(started, load_before)}
     write_json_atomically(OUT.with_suffix(".json"), {"meta": meta, "runs": runs})
     print(f"wrote {OUT.with_suffix('.json')}")
     publish(runs, meta)

@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 from statistics import mean
 
 import torch
+from _machine import machine_meta
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 OUT = DOCS / "eigenvalues"
@@ -327,10 +327,7 @@ def main() -> None:
     meta = {"steps": args.steps, "seeds": args.seeds, "entries": list(ENTRIES),
             "tasks": [{"label": label, "name": name, "params": params} for label, name, params in chosen],
             "grazzi_deltanet_parity_scaled": {str(k).lower(): v for k, v in GRAZZI_DELTANET_PARITY.items()},
-            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores",
-            "platform": platform.platform(), "torch": torch.__version__,
-            "total_seconds": round(time.perf_counter() - started, 1), "load_before": load_before,
-            "load_after": os.getloadavg()[0]}
+            **machine_meta(started, load_before)}
     write_json_atomically(OUT.with_suffix(".json"), {"meta": meta, "rows": rows})
     print(f"wrote {OUT.with_suffix('.json')}")
     publish(rows, meta)

@@ -1,0 +1,17 @@
+"""What every benchmark records about the machine it ran on, so that its timings can be read in context."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import torch
+
+
+def machine_meta(started: float, load_before: float) -> dict:
+    """The processor, cores, platform, torch version, wall seconds since `started` and the load around the run."""
+    return {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores",
+            "platform": platform.platform(), "torch": torch.__version__,
+            "total_seconds": round(time.perf_counter() - started, 1), "load_before": load_before,
+            "load_after": os.getloadavg()[0]}
