@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 REQUIRED = ("id", "name", "title", "authors", "year", "classification", "summary")
-OPTIONAL = ("arxiv", "url", "venue", "code", "builds_on", "mechanisms", "notes", "tags")
+OPTIONAL = ("arxiv", "url", "venue", "code", "builds_on", "mechanisms", "notes", "tags", "checked")
 FIELDS = REQUIRED + OPTIONAL
 
 
@@ -28,6 +28,7 @@ class Entry(NamedTuple):
     mechanisms: tuple[str, ...] = ()
     notes: str | None = None
     tags: tuple[str, ...] = ()
+    checked: dict[str, str] | None = None  # {on: YYYY-MM-DD, source: URL, title: first|current}
     path: Path | None = None
     lines: dict[str, int] = {}  # field -> 1-based line in the file; never mutated
 

@@ -87,6 +87,7 @@ def parse_entry(path: Path, tax: Taxonomy) -> tuple[Entry | None, list[Problem]]
         mechanisms=tuple(data.get("mechanisms") or ()),
         notes=" ".join(data["notes"].split()) if data.get("notes") else None,
         tags=tuple(data.get("tags") or ()),
+        checked={k: str(v) for k, v in data["checked"].items()} if isinstance(data.get("checked"), dict) else None,
         path=path,
         lines=lines,
     )
