@@ -19,16 +19,26 @@ from __future__ import annotations
 
 import torch
 
+from .chunking import zero_or
 from .delta_rule import chunk_delta_rule
 
 
-def naive_delta_product(q, k, v, beta, initial_state=None, output_final_state=False, scale=None):
+def naive_delta_product(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    beta: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Token-by-token, write-by-write fp32 reference for `chunk_delta_product`."""
     B, T, n_h, H, Dk = k.shape
     Dv, dtype = v.shape[-1], v.dtype
     scale = Dk**-0.5 if scale is None else scale
     q, k, v, beta = q.float(), k.float(), v.float(), beta.float()
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     outs = []
     for t in range(T):
         for j in range(n_h):
@@ -41,8 +51,16 @@ def naive_delta_product(q, k, v, beta, initial_state=None, output_final_state=Fa
 
 
 def chunk_delta_product(
-    q, k, v, beta, initial_state=None, output_final_state=False, scale=None, chunk_size=64
-):
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    beta: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+    chunk_size: int = 64,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Chunked DeltaProduct; the same function as `naive_delta_product`.
 
     The n_h writes are unrolled into a delta-rule sequence of length T * n_h (write j of token t at
@@ -59,7 +77,8 @@ def chunk_delta_product(
     # Queries only on the last write of each token: [B, T, n_h, H, Dk] -> [B, T * n_h, H, Dk].
     q_seq = torch.cat([q.new_zeros(B, T, n_h - 1, H, Dk), q[:, :, None]], dim=2).reshape(B, T * n_h, H, Dk)
     o_seq, S = chunk_delta_rule(
-        q_seq, k_seq, v_seq, beta_seq, initial_state, output_final_state, scale=scale, chunk_size=chunk_size
+        q_seq, k_seq, v_seq, beta_seq, scale=scale, initial_state=initial_state,
+        output_final_state=output_final_state, chunk_size=chunk_size,
     )
     o = o_seq.reshape(B, T, n_h, H, Dv)[:, :, -1]  # [B, T, H, Dv]
     return o, S

@@ -20,16 +20,25 @@ from __future__ import annotations
 
 import torch
 
-from .linear_attention import from_chunks, to_chunks
+from .chunking import from_chunks, to_chunks, zero_or
 
 
-def naive_delta_rule(q, k, v, beta, initial_state=None, output_final_state=False, scale=None):
+def naive_delta_rule(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    beta: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Token-by-token fp32 reference for `chunk_delta_rule`."""
     B, T, H, Dk = q.shape
     Dv, dtype = v.shape[-1], v.dtype
     scale = Dk**-0.5 if scale is None else scale
     q, k, v, beta = q.float(), k.float(), v.float(), beta.float()
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     outs = []
     for t in range(T):
         k_t, b_t = k[:, t], beta[:, t, :, None]  # [B, H, Dk], [B, H, 1]
@@ -42,8 +51,16 @@ def naive_delta_rule(q, k, v, beta, initial_state=None, output_final_state=False
 
 
 def chunk_delta_rule(
-    q, k, v, beta, initial_state=None, output_final_state=False, scale=None, chunk_size=64
-):
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    beta: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+    chunk_size: int = 64,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Chunked delta rule; the same function as `naive_delta_rule`.
 
     Within a chunk with entering state S0, the corrections u_t = beta_t (v_t - S_{t-1}^T k_t) satisfy
@@ -66,7 +83,7 @@ def chunk_delta_rule(
         [Dk, Dv], dim=-1
     )
     qk = (q @ k.transpose(-1, -2)).tril()  # [B, H, N, C, C], position t reads its own write
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     # The only sequential part: W S0 needs the state entering each chunk. unbind (not indexing inside
     # the loop) keeps the backward from materialising a full-size gradient per chunk.
     entering, corrections = [], []

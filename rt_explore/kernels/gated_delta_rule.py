@@ -16,16 +16,26 @@ from __future__ import annotations
 
 import torch
 
-from .linear_attention import from_chunks, to_chunks
+from .chunking import decay_matrix, from_chunks, to_chunks, zero_or
 
 
-def naive_gated_delta_rule(q, k, v, g, beta, initial_state=None, output_final_state=False, scale=None):
+def naive_gated_delta_rule(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    g: torch.Tensor,
+    beta: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Token-by-token fp32 reference for `chunk_gated_delta_rule`."""
     B, T, H, Dk = q.shape
     Dv, dtype = v.shape[-1], v.dtype
     scale = Dk**-0.5 if scale is None else scale
     q, k, v, g, beta = q.float(), k.float(), v.float(), g.float(), beta.float()
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     outs = []
     for t in range(T):
         S = g[:, t].exp()[:, :, None, None] * S  # decay first, then the delta-rule write
@@ -38,8 +48,17 @@ def naive_gated_delta_rule(q, k, v, g, beta, initial_state=None, output_final_st
 
 
 def chunk_gated_delta_rule(
-    q, k, v, g, beta, initial_state=None, output_final_state=False, scale=None, chunk_size=64
-):
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    g: torch.Tensor,
+    beta: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+    chunk_size: int = 64,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Chunked gated delta rule; the same function as `naive_gated_delta_rule`.
 
     The UT transform of `chunk_delta_rule` with decays: with b_t the cumulative log-decay inside the
@@ -56,9 +75,7 @@ def chunk_gated_delta_rule(
     # Padding with beta = 0, g = 0 writes nothing and decays nothing: the final state is exact.
     beta = to_chunks(beta.float()[..., None], chunk_size)  # [B, H, N, C, 1]
     b = to_chunks(g.float()[..., None], chunk_size).cumsum(-2)  # [B, H, N, C, 1]
-    causal = torch.ones(chunk_size, chunk_size, dtype=torch.bool, device=q.device).tril()
-    # Mask before exp: the entries above the diagonal are positive and could overflow.
-    gamma = (b - b.transpose(-1, -2)).masked_fill(~causal, float("-inf")).exp()  # [B, H, N, C, C]
+    gamma = decay_matrix(b[..., 0])  # [B, H, N, C, C]
     eye = torch.eye(chunk_size, device=q.device)
     A = ((beta * k) @ k.transpose(-1, -2) * gamma).tril(-1)  # [B, H, N, C, C]
     rhs = torch.cat([beta * b.exp() * k, beta * v], dim=-1)  # [B, H, N, C, Dk + Dv]
@@ -69,7 +86,7 @@ def chunk_gated_delta_rule(
     q_decayed = q * b.exp()  # reading the carried state
     k_decayed = k * (b[..., -1:, :] - b).exp()  # what each write still weighs at the chunk's end
     chunk_decay = b[..., -1:, :].exp()  # [B, H, N, 1, 1]
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     # The only sequential part (see chunk_delta_rule); unbind keeps the backward cheap.
     entering, corrections = [], []
     chunks = (W.unbind(2), U_v.unbind(2), k_decayed.transpose(-1, -2).unbind(2), chunk_decay.unbind(2))

@@ -16,16 +16,25 @@ from __future__ import annotations
 
 import torch
 
-from .linear_attention import from_chunks, to_chunks
+from .chunking import decay_matrix, from_chunks, to_chunks, zero_or
 
 
-def naive_gated_linear_attention(q, k, v, g, initial_state=None, output_final_state=False, scale=None):
+def naive_gated_linear_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    g: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Token-by-token fp32 reference for `chunk_gated_linear_attention`."""
     B, T, H, Dk = q.shape
     Dv, dtype = v.shape[-1], v.dtype
     scale = Dk**-0.5 if scale is None else scale
     q, k, v, g = q.float(), k.float(), v.float(), g.float()
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     outs = []
     for t in range(T):
         decay = g[:, t].exp()[:, :, None, None]  # [B, H, 1, 1]
@@ -36,8 +45,16 @@ def naive_gated_linear_attention(q, k, v, g, initial_state=None, output_final_st
 
 
 def chunk_gated_linear_attention(
-    q, k, v, g, initial_state=None, output_final_state=False, scale=None, chunk_size=64
-):
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    g: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+    chunk_size: int = 64,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Chunked scalar-decay linear attention; the same function as `naive_gated_linear_attention`.
 
     With b_t the cumulative log-decay inside a chunk, position t sees key s <= t with weight
@@ -51,14 +68,12 @@ def chunk_gated_linear_attention(
     q, k, v = (to_chunks(x, chunk_size) for x in (q.float() * scale, k.float(), v.float()))  # [B, H, N, C, D]
     # Padding with g = 0 (no decay) keeps the final state exact.
     b = to_chunks(g.float()[..., None], chunk_size)[..., 0].cumsum(-1)  # [B, H, N, C]
-    causal = torch.ones(chunk_size, chunk_size, dtype=torch.bool, device=q.device).tril()
-    # Mask before exp: the entries above the diagonal are positive and could overflow.
-    gamma = (b[..., :, None] - b[..., None, :]).masked_fill(~causal, float("-inf")).exp()  # [B,H,N,C,C]
+    gamma = decay_matrix(b)  # [B, H, N, C, C]
     o_intra = ((q @ k.transpose(-1, -2)) * gamma) @ v  # [B, H, N, C, Dv]
     q_decayed = q * b.exp()[..., None]  # reading the carried state
     k_decayed = k * (b[..., -1:] - b).exp()[..., None]  # what each key still weighs at the chunk's end
     chunk_decay = b[..., -1].exp()[..., None, None]  # [B, H, N, 1, 1]
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     dS = k_decayed.transpose(-1, -2) @ v  # [B, H, N, Dk, Dv]: what each chunk writes
     # The only sequential part: a decayed prefix sum over chunks (unbind keeps the backward cheap).
     entering = []

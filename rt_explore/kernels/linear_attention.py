@@ -16,16 +16,25 @@ o [B, T, H, Dv] in the dtype of v. scale defaults to Dk ** -0.5.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
+
+from .chunking import causal_mask, from_chunks, to_chunks, zero_or
 
 
-def naive_linear_attention(q, k, v, initial_state=None, output_final_state=False, scale=None):
+def naive_linear_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Token-by-token fp32 reference for `chunk_linear_attention`."""
     B, T, H, Dk = q.shape
     Dv, dtype = v.shape[-1], v.dtype
     scale = Dk**-0.5 if scale is None else scale
     q, k, v = q.float(), k.float(), v.float()
-    S = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S = zero_or(initial_state, B, H, Dk, Dv, like=q)
     outs = []
     for t in range(T):
         S = S + k[:, t, :, :, None] * v[:, t, :, None, :]  # [B, H, Dk, Dv]
@@ -34,23 +43,16 @@ def naive_linear_attention(q, k, v, initial_state=None, output_final_state=False
     return o.to(dtype), (S if output_final_state else None)
 
 
-def to_chunks(x: torch.Tensor, chunk_size: int) -> torch.Tensor:
-    """[B, T, H, D] -> [B, H, N, C, D], zero-padding T up to N * C (zeros write and read nothing)."""
-    B, T, H, D = x.shape
-    n = -(-T // chunk_size)
-    x = F.pad(x, (0, 0, 0, 0, 0, n * chunk_size - T))  # [B, N*C, H, D]
-    return x.reshape(B, n, chunk_size, H, D).permute(0, 3, 1, 2, 4)  # [B, H, N, C, D]
-
-
-def from_chunks(x: torch.Tensor, T: int) -> torch.Tensor:
-    """[B, H, N, C, D] -> [B, T, H, D], dropping the padding."""
-    B, H, N, C, D = x.shape
-    return x.permute(0, 2, 3, 1, 4).reshape(B, N * C, H, D)[:, :T]
-
-
 def chunk_linear_attention(
-    q, k, v, initial_state=None, output_final_state=False, scale=None, chunk_size=64
-):
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    *,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
+    output_final_state: bool = False,
+    chunk_size: int = 64,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Chunked causal linear attention; the same function as `naive_linear_attention`.
 
     Inside a chunk the output is masked attention (quadratic in C); across chunks the state is a prefix
@@ -60,11 +62,10 @@ def chunk_linear_attention(
     Dv, dtype = v.shape[-1], v.dtype
     scale = Dk**-0.5 if scale is None else scale
     q, k, v = (to_chunks(x, chunk_size) for x in (q.float() * scale, k.float(), v.float()))  # [B, H, N, C, D]
-    causal = torch.ones(chunk_size, chunk_size, dtype=torch.bool, device=q.device).tril()
-    o = (q @ k.transpose(-1, -2)).masked_fill(~causal, 0) @ v  # [B, H, N, C, Dv]
+    o = (q @ k.transpose(-1, -2)).masked_fill(~causal_mask(chunk_size, q.device), 0) @ v  # [B, H, N, C, Dv]
     # What each chunk adds to the state; an exclusive prefix sum gives the state entering each chunk.
     dS = k.transpose(-1, -2) @ v  # [B, H, N, Dk, Dv]
-    S0 = q.new_zeros(B, H, Dk, Dv) if initial_state is None else initial_state.float()
+    S0 = zero_or(initial_state, B, H, Dk, Dv, like=q)
     after = S0[:, :, None] + dS.cumsum(dim=2)  # [B, H, N, Dk, Dv]: state after chunk n
     before = torch.cat([S0[:, :, None], after[:, :, :-1]], dim=2)  # state entering chunk n
     o = o + q @ before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -101,6 +103,17 @@ def test_chunked_kernel_on_a_whole_sequence_equals_two_pieces_with_the_carried_s
     o2, S2 = chunk(*(a[:, 37:] for a in args), initial_state=S1, output_final_state=True)
     torch.testing.assert_close(torch.cat([o1, o2], dim=1), o, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(S2, S, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("rule", KERNELS)
+def test_every_kernel_takes_tensors_in_one_order_then_keyword_only_options(rule):
+    naive, chunk, extra = KERNELS[rule]
+    tensors = ["q", "k", "v", *extra]
+    options = ["scale", "initial_state", "output_final_state"]
+    for fn, more in ((naive, []), (chunk, ["chunk_size"])):
+        params = inspect.signature(fn).parameters.values()
+        assert [p.name for p in params] == tensors + options + more, fn.__name__
+        assert all(p.kind is p.KEYWORD_ONLY for p in params if p.name in options + more), fn.__name__
 
 
 def test_kernels_return_no_final_state_unless_asked():
