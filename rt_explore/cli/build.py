@@ -263,15 +263,15 @@ def tasks(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(described)
         return
-    from rich.table import Table
+    from .output import Column, print_table
 
-    table = Table(title=f"{len(described)} toy tasks", title_justify="left", show_lines=True)
-    for column in ("task", "what it is / what it probes", "train lengths", "test lengths", "chance", "params"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for t in described:
         train_lengths = t["train_lengths"]
         span = f"{train_lengths[0]}..{train_lengths[-1]}" if len(train_lengths) > 1 else str(train_lengths[0])
-        table.add_row(t["name"], f"{t['summary']}\n[dim]{t['probes']}[/dim]", f"{span} ({t['length_name']})",
-                      ", ".join(map(str, t["test_lengths"])), f"{t['chance']:.3g}",
-                      ", ".join(f"{k}={v}" for k, v in t["params"].items()))
-    console().print(table)
+        rows.append((t["name"], f"{t['summary']}\n{t['probes']}", f"{span} ({t['length_name']})",
+                     ", ".join(map(str, t["test_lengths"])), f"{t['chance']:.3g}",
+                     ", ".join(f"{k}={v}" for k, v in t["params"].items()) or "-"))
+    columns = (Column("task"), Column("what it is / what it probes", wrap=True), Column("train lengths", drop=3),
+               Column("test lengths", drop=2, wrap=True), Column("chance", drop=4), Column("params", drop=1, wrap=True))
+    print_table(columns, rows, title=f"{len(described)} toy tasks", show_lines=True)

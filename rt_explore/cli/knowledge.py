@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .app import app, load
-from .output import console, emit_json
+from .output import Column, console, emit_json, print_fields, print_table
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 DimsOpt = Annotated[
@@ -44,17 +44,12 @@ def list_entries(
     if as_json:
         emit_json([list_row(e) for e in rows])
         return
-    from rich.table import Table
-
-    table = Table(title=f"{len(rows)} of {len(catalog)} entries", title_justify="left")
-    for column in ("id", "name", "year", "arxiv", "axis", "tokens/step", "step unit", "tags"):
-        table.add_column(column, overflow="fold")
     labels = {v.id: v.label for v in catalog.taxonomy.dimension("tokens_per_step").values}
-    for e in rows:
-        tps = e.value("tokens_per_step")
-        table.add_row(e.id, e.name, str(e.year), e.arxiv or "-", e.axis, labels.get(tps, "-"),
-                      e.value("step_unit") or "-", ", ".join(e.tags))
-    console().print(table)
+    columns = (Column("id"), Column("name"), Column("year", drop=4), Column("arxiv", drop=2), Column("axis", drop=6),
+               Column("tokens/step", drop=5), Column("step unit", drop=3), Column("tags", drop=1, wrap=True))
+    table = [(e.id, e.name, str(e.year), e.arxiv or "-", e.axis, labels.get(e.value("tokens_per_step"), "-"),
+              e.value("step_unit") or "-", ", ".join(e.tags) or "-") for e in rows]
+    print_table(columns, table, title=f"{len(rows)} of {len(catalog)} entries")
 
 
 @app.command()
@@ -80,35 +75,26 @@ def show(
     if as_json:
         emit_json(data)
         return
-    from rich.markup import escape
-
-    out = console()
-    out.print(f"[bold]{escape(entry.name)}[/bold]  ({entry.id})")
-    out.print(f"{escape(entry.title)}")
     authors = ", ".join(entry.authors[:6]) + (" et al." if len(entry.authors) > 6 else "")
-    out.print(f"{escape(authors)}, {entry.year}" + (f", {escape(entry.venue)}" if entry.venue else ""))
-    out.print(f"{entry.link}" + (f"   code: {entry.code}" if entry.code else ""))
-    out.print()
-    out.print(escape(entry.summary))
-    out.print()
-    cls = ", ".join(f"{k}={v}" for k, v in entry.classification.items())
-    out.print(f"[bold]classification[/bold]  {escape(cls)}")
-    if entry.mechanisms:
-        out.print(f"[bold]mechanisms[/bold]      {', '.join(entry.mechanisms)}")
-    if entry.tags:
-        out.print(f"[bold]tags[/bold]            {', '.join(entry.tags)}")
-    if entry.notes:
-        out.print(f"[bold]notes[/bold]           {escape(entry.notes)}")
-    out.print(f"[bold]builds on[/bold]       {', '.join(entry.builds_on) or '-'}"
-              + (f"  (ancestry: {', '.join(ancestors)})" if len(ancestors) > len(entry.builds_on) else ""))
-    out.print(f"[bold]built on by[/bold]     {', '.join(children) or '-'}")
+    heading = [f"{entry.name}  ({entry.id})", entry.title,
+               f"{authors}, {entry.year}" + (f", {entry.venue}" if entry.venue else ""),
+               f"{entry.link}" + (f"   code: {entry.code}" if entry.code else "")]
+    fields = [("summary", entry.summary),
+              ("classification", ", ".join(f"{k}={v}" for k, v in entry.classification.items()))]
+    fields += [(label, value) for label, value in (("mechanisms", ", ".join(entry.mechanisms)),
+                                                   ("tags", ", ".join(entry.tags)), ("notes", entry.notes or ""))
+               if value]
+    fields.append(("builds on", (", ".join(entry.builds_on) or "-")
+                   + (f"  (ancestry: {', '.join(ancestors)})" if len(ancestors) > len(entry.builds_on) else "")))
+    fields.append(("built on by", ", ".join(children) or "-"))
     if cell:
-        out.print(f"[bold]cell[/bold]            {'/'.join(cell.values())}")
+        fields.append(("cell", "/".join(cell.values())))
         for n in neighbours:
             names = ", ".join(n.entries[:5]) + (f" +{len(n.entries) - 5}" if len(n.entries) > 5 else "")
-            out.print(f"  neighbour {'/'.join(n.cell.values()):<22} {n.status:<10} {names}")
+            fields.append(("neighbour", f"{'/'.join(n.cell.values()):<22} {n.status:<10} {names}".rstrip()))
     else:
-        out.print("[bold]cell[/bold]            - (a comparator, not a cell of the grid)")
+        fields.append(("cell", "- (a comparator, not a cell of the grid)"))
+    print_fields(heading, fields)
 
 
 @app.command()
@@ -209,24 +195,20 @@ def cells(dims: DimsOpt = None, fine: FineOpt = False, as_json: JsonOpt = False)
     if as_json:
         emit_json([s.to_dict() for s in statuses])
         return
-    from rich.table import Table
-
     counts = {k: sum(s.status == k for s in statuses) for k in ("populated", "empty", "excluded")}
-    table = Table(title=f"{len(statuses)} cells over {', '.join(dim_ids)}: "
-                  + ", ".join(f"{v} {k}" for k, v in counts.items()), title_justify="left")
-    for column in ("cell", "status", "entries / reason"):
-        table.add_column(column, overflow="fold")
     style = {"populated": "green", "empty": "bold red", "excluded": "dim"}
+    table = []
     for s in statuses:
         detail = s.reason if s.status == "excluded" else ", ".join(s.entries[:8]) + (
             f" (+{len(s.entries) - 8})" if len(s.entries) > 8 else "")
         label = "/".join(s.cell.values()) + (" (comparator)" if s.comparator else "")
-        table.add_row(label, f"[{style[s.status]}]{s.status}[/]", detail or "")
-    console().print(table)
+        table.append((label, (s.status, style[s.status]), detail or "-"))
     missing = unplaced(catalog, dim_ids)
-    if missing:
-        console().print(f"[dim]{len(missing)} entries do not say their value for one of these dimensions "
-                        "and are not placed.[/dim]")
+    notes = [f"{len(missing)} entries do not say their value for one of these dimensions and are not placed."] \
+        if missing else []
+    print_table((Column("cell"), Column("status"), Column("entries / reason", wrap=True)), table,
+                title=f"{len(statuses)} cells over {', '.join(dim_ids)}: "
+                + ", ".join(f"{v} {k}" for k, v in counts.items()), notes=notes)
 
 
 @app.command()
@@ -246,22 +228,19 @@ def gaps(
     if as_json:
         emit_json([g.to_dict() for g in found])
         return
-    from rich.table import Table
-
-    table = Table(title=f"{len(found)} gaps over {', '.join(dim_ids)} (score = sum over populated "
-                  "neighbours of 1 + ln(1 + entries))", title_justify="left", show_lines=True)
-    for column in ("rank", "empty cell", "score", "populated neighbours", "start from"):
-        table.add_column(column, overflow="fold")
+    table = []
     for g in found:
         neighbours = "\n".join(
             f"{'/'.join(n.cell.values())}: {', '.join(n.entries[:4])}"
             + (f" +{len(n.entries) - 4}" if len(n.entries) > 4 else "") for n in g.neighbors)
         start = f"{g.start_from} (differs in {g.differs_in})" if g.start_from else "-"
-        table.add_row(str(g.rank), "/".join(g.cell.values()), f"{g.score:.3f}", neighbours or "-", start)
-    console().print(table)
-    if found:
-        console().print(f"Next: rt-explore scaffold --gap 1{' --dims ' + ','.join(dim_ids) if dims else ''}"
-                        f"{' --fine' if fine and not dims else ''}")
+        table.append((str(g.rank), "/".join(g.cell.values()), f"{g.score:.3f}", neighbours or "-", start))
+    notes = [f"Next: rt-explore scaffold --gap 1{' --dims ' + ','.join(dim_ids) if dims else ''}"
+             f"{' --fine' if fine and not dims else ''}"] if found else []
+    columns = (Column("rank", justify="right"), Column("empty cell"), Column("score", justify="right"),
+               Column("populated neighbours", wrap=True), Column("start from", drop=1, wrap=True))
+    print_table(columns, table, title=f"{len(found)} gaps over {', '.join(dim_ids)} (score = sum over populated "
+                "neighbours of 1 + ln(1 + entries))", notes=notes, show_lines=True)
 
 
 @app.command()
