@@ -7,63 +7,20 @@ Strings that come from users or the catalog reach the templates only through the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import __version__
+from .cores import core_for, knob_for, summary
 from .options import BY_NAME
 from .spec import ModelSpec
 
-CORES = {
-    ("none", None): "none",
-    ("depth", "sequence"): "depth-sequence",
-    ("depth", "chunk"): "depth-chunkwise",
-    ("depth", "token"): "depth-chunkwise",
-    ("depth", "ponder"): "depth-chunkwise",
-    ("step", "chunk"): "step-chunk",
-    ("step", "token"): "step-token",
-    ("step", "ponder"): "step-token",
-    ("depth+step", "chunk"): "memory-chunk",
-    ("depth+step", "token"): "feedback",
-    ("depth+step", "ponder"): "feedback",
-    ("depth+step", "latent"): "latent",
-}
-
-SUMMARIES = {
-    ("none", None): "a feedforward causal transformer: no recurrence on either axis.",
-    ("depth", "sequence"): "one shared stack looped over all positions in parallel, optionally with the "
-                           "input re-injected at every iteration (looped / Universal Transformer, Huginn).",
-    ("depth", "chunk"): "blockwise looping: each chunk of positions is looped through the shared stack, "
-                        "attending to the final states of earlier chunks.",
-    ("depth", "token"): "token-wise feedback: each token's top-of-stack state is fed back to the bottom once "
-                        "before the next token, which attends to earlier tokens' final states (an empty cell "
-                        "of the paper).",
-    ("depth", "ponder"): "several top-to-bottom passes per token before the next token (an empty cell of the paper).",
-    ("step", "chunk"): "attention inside each chunk and a memory carried across chunks at the same layer by a "
-                       "gated update (Block-Recurrent Transformer).",
-    ("step", "token"): "a per-token linear recurrence with a matrix state in every layer (linear attention / "
-                       "DeltaNet family), trained in chunked-parallel form.",
-    ("step", "ponder"): "several delta-rule updates per token inside each layer (DeltaProduct).",
-    ("depth+step", "chunk"): "memory written at the top of chunk c is read at the bottom of chunk c+1 (RMT).",
-    ("depth+step", "token"): "the top-of-stack state of token t feeds the bottom of token t+1 (Feedback Transformer).",
-    ("depth+step", "ponder"): "several latent passes per token, each fed from the top of the last (TRM-style).",
-    ("depth+step", "latent"): "continuous thoughts: after each token the top state is fed back as the next input "
-                              "for a few steps that read no token (Coconut).",
-}
-
-KERNELS_USED = {
-    "none": ["norms.RMSNorm", "block.Block"],
-    "depth-sequence": ["norms.RMSNorm", "block.Block", "depth_recurrence.DepthRecurrence"],
-    "depth-chunkwise": ["norms.RMSNorm", "block.Block", "chunkwise_depth.ChunkwiseDepthRecurrence"],
-    "step-chunk": ["norms.RMSNorm", "mlp.SwiGLU", "mlp.swiglu_hidden", "chunk_recurrence.BlockRecurrentLayer"],
-    "step-token": ["norms.RMSNorm", "mlp.SwiGLU", "mlp.swiglu_hidden", "linear_recurrent_layer.LinearRecurrentMixer"],
-    "memory-chunk": ["norms.RMSNorm", "block.Block", "chunk_recurrence.RecurrentMemoryStack"],
-    "feedback": ["norms.RMSNorm", "block.Block", "feedback.TokenFeedback"],
-    "latent": ["norms.RMSNorm", "block.Block", "feedback.LatentThoughts"],
-}
-
-RESIDUAL_KERNELS = {
-    "hyper-connections": "hyper_connections.HyperConnections",
-    "manifold-constrained": "hyper_connections.ManifoldHyperConnections",
-    "early-access": "early_access.EarlyAccess",
+# The kernel functions behind each step/token rule: (naive twin, chunked form).
+RULE_KERNELS = {
+    "linear-attention": ("linear_attention", "naive_linear_attention", "chunk_linear_attention"),
+    "gated-linear-attention": ("gated_linear_attention", "naive_gated_linear_attention", "chunk_gated_linear_attention"),
+    "delta-rule": ("delta_rule", "naive_delta_rule", "chunk_delta_rule"),
+    "gated-delta-rule": ("gated_delta_rule", "naive_gated_delta_rule", "chunk_gated_delta_rule"),
+    "delta-product": ("delta_product", "naive_delta_product", "chunk_delta_product"),
 }
 
 PONDER_WEIGHT = 0.01
@@ -80,21 +37,36 @@ class ConfigField:
 
 
 def kernel_pieces(spec: ModelSpec) -> list[str]:
-    """``module.Name`` for every kernel the generated model imports."""
-    core = CORES[spec.core]
-    pieces = list(KERNELS_USED[core])
+    """``module.Name`` for every kernel primitive the generated model imports."""
+    core = core_for(spec.cell)
+    pieces = list(core.primitives)
+    if core.name == "step_token":
+        module, naive, chunk = RULE_KERNELS[rule(spec)]
+        pieces += [f"{module}.{naive}", f"{module}.{chunk}"]
     if delimited(spec):
-        pieces.append("delimited.DelimitedChunks")
-    residual = spec.cell.get("residual", "standard")
-    if residual in RESIDUAL_KERNELS:
-        pieces.append(RESIDUAL_KERNELS[residual])
-    if spec.options.get("deep_delta") or residual == "deep-delta":
-        pieces.append("deep_delta.DeepDeltaResidual")
-    if spec.options.get("value_residual"):
-        pieces.append("attention.ValueResidualAttention")
+        pieces += ["delimited.DelimitedState", "delimited.delimited_chunks"]
+    if spec.cell.get("residual") == "manifold-constrained":
+        pieces.append("hyper_connections.sinkhorn")
+    if spec.options.get("deep_delta"):
+        pieces.append("deep_delta.delta_update")
     if spec.cell.get("halting") == "adaptive":
-        pieces.append("halting.AdaptiveHalting")
+        pieces.append("halting.act_weights")
     return pieces
+
+
+RECIPE = Path(__file__).resolve().parent.parent / "training" / "recipe.py"
+
+
+def recipe_source() -> str:
+    """The code between the recipe markers of training/recipe.py, pasted verbatim into generated train.py."""
+    text = RECIPE.read_text(encoding="utf-8")
+    begin, end = text.index("# -- recipe: begin"), text.index("# -- recipe: end")
+    return text[text.index("\n", begin) + 1 : end].rstrip() + "\n"
+
+
+def rule(spec: ModelSpec) -> str:
+    """The per-token recurrence of a step/token core: the mixer option, or DeltaProduct for step/ponder."""
+    return "delta-product" if spec.core == ("step", "ponder") else str(spec.options.get("mixer", ""))
 
 
 def import_lines(pieces: list[str], prefix: str) -> list[str]:
@@ -110,6 +82,8 @@ def config_fields(spec: ModelSpec) -> list[ConfigField]:
     fields = []
     for name, value in spec.options.items():
         option = BY_NAME[name]
+        if option.build_time:
+            continue  # a choice of code, recorded in .rt-explore.yml; the model has no switch for it
         fields.append(ConfigField(name, option.kind.__name__, value, option.help))
     if spec.cell.get("halting") == "adaptive":
         fields.append(ConfigField("ponder_weight", "float", PONDER_WEIGHT, "weight of the ACT ponder cost in the loss"))
@@ -125,14 +99,12 @@ def delimited(spec: ModelSpec) -> bool:
 
 
 def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
-    axis, unit = spec.core
-    core = CORES[spec.core]
+    core = core_for(spec.cell)
     residual = spec.cell.get("residual", "standard")
-    stateful = core in ("step-chunk", "step-token", "memory-chunk", "feedback", "latent")
-    chunked = core in ("step-chunk", "memory-chunk")
+    knob = knob_for(spec.cell)
     chunk = spec.options.get("chunk_size", 1)
-    T = 20 if chunked else 12
-    if chunked and not delimited(spec):
+    T = 20 if core.chunked else 12
+    if core.chunked and not delimited(spec):
         # pieces aligned to chunk_size, so that the carried state is exactly the whole sequence's
         cut = max(chunk, (T // 2) // chunk * chunk)
         pieces = [(0, cut), (cut, T)]
@@ -141,9 +113,15 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         pieces = [(0, 5), (5, 6), (6, T)]
     # causality is checked inside a chunk, on a chunk boundary and in a later chunk
     causal = sorted({2, min(T - 2, max(chunk - 1, 3)), T - 3})
-    deep_delta = bool(spec.options.get("deep_delta")) or residual == "deep-delta"
-    if residual == "deep-delta":
-        residual = "standard"  # the deep-delta update replaces the plain residual add of each layer
+    kernel_package = f"{spec.package}.kernels" if standalone else "rt_explore.kernels"
+    block_kind = {"depth_chunkwise": "context", "feedback": "context", "step_chunk": "memory",
+                  "latent": "cache"}.get(core.name, "plain")
+    if spec.options.get("value_residual") or residual == "early-access":
+        block_kind = "values"
+    naive_fn = chunk_fn = ""
+    if core.name == "step_token":
+        _, naive_fn, chunk_fn = RULE_KERNELS[rule(spec)]
+    uses_functional = (core.name in ("step_token", "step_chunk") or bool(spec.options.get("deep_delta")))
     return {
         "banner": banner(spec),
         "name": spec.name,
@@ -153,32 +131,39 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "cell_text": spec.cell_text(),
         "cell_short": "/".join(v for k, v in spec.cell.items() if k in ("axis", "step_unit")),
         "core": core,
-        "core_summary": SUMMARIES[spec.core],
+        "core_summary": summary(spec.cell),
         "options": spec.options,
         "neighbours": list(spec.neighbours),
         "config_fields": config_fields(spec),
-        "imports": import_lines(kernel_pieces(spec), f"{spec.package}.kernels" if standalone else "rt_explore.kernels"),
+        "imports": import_lines(kernel_pieces(spec), kernel_package),
+        "kernel_package": kernel_package,
+        "uses_functional": uses_functional,
+        "uses_math": residual == "manifold-constrained" or bool(spec.options.get("deep_delta")),
         "standalone": standalone,
-        "stateful": stateful,
-        "chunked": chunked,
+        "knob": knob.field if knob else "",
         "delimited": delimited(spec),
-        "depth": axis == "depth" or (axis == "depth+step" and unit == "ponder"),
-        "whole_stack": core in ("none", "depth-sequence"),
-        "residual": residual,
-        "deep_delta": deep_delta,
+        "block_kind": block_kind,
+        "layerscale": residual == "layerscale",
+        "hyper": residual if residual in ("hyper-connections", "manifold-constrained") else "",
+        "early_access": residual == "early-access",
+        "deep_delta": bool(spec.options.get("deep_delta")),
         "value_residual": bool(spec.options.get("value_residual")),
-        "branch": deep_delta or residual in ("hyper-connections", "manifold-constrained"),
-        "stack_doc": _stack_doc(residual, deep_delta),
+        "stack_doc": _stack_doc(residual, bool(spec.options.get("deep_delta"))),
         "adaptive": spec.cell.get("halting") == "adaptive",
         "deep_supervision": spec.cell.get("supervision") == "deep-supervision",
-        "chunk_expr": "config.chunk_size" if unit == "chunk" else "1",
-        "passes_expr": "config.recurrence_steps" if unit == "ponder" else "1",
-        "rule": "delta-product" if (axis, unit) == ("step", "ponder") else spec.options.get("mixer", ""),
-        "mixer_label": "delta-product" if (axis, unit) == ("step", "ponder") else spec.options.get("mixer", ""),
+        "input_injection": bool(spec.options.get("input_injection")),
+        "identity_bias": bool(spec.options.get("identity_bias")),
+        "negative_eigenvalues": bool(spec.options.get("negative_eigenvalues")),
+        "rule": rule(spec) if core.name == "step_token" else "",
+        "naive_fn": naive_fn,
+        "chunk_fn": chunk_fn,
+        "chunk_expr": "self.config.chunk_size" if spec.cell.get("step_unit") == "chunk" else "1",
+        "passes_expr": "self.config.recurrence_steps" if knob and core.name == "feedback" else "1",
         "test_length": T,
         "stream_pieces": pieces,
         "causal_positions": causal,
         "train_steps": 200,
+        "recipe": recipe_source(),
     }
 
 
@@ -190,7 +175,8 @@ def _stack_doc(residual: str, deep_delta: bool) -> str:
         "manifold-constrained": "The layers under manifold-constrained hyper-connections: stream mixing projected "
                                 "to doubly stochastic matrices by Sinkhorn iterations (2512.24880).",
         "deep-delta": "The layers with deep-delta residuals (2601.00417).",
-        "early-access": "The layers with token-aware gated access to the first layer's output (SATFormer, 2605.03953).",
+        "early-access": "The layers; every layer after the first reads the first layer's attention values through a "
+                        "gate per token and head (SATFormer, 2605.03953).",
     }[residual]
     if deep_delta and residual != "deep-delta":
         text += " Every layer's update is a deep-delta erase-and-write (2601.00417)."

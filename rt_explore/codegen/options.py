@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import UsageError
 from ..taxonomy import Cell
+from .cores import core_for, knob_for
 
 Applies = Callable[[Cell], bool]
 
@@ -28,8 +29,14 @@ def _unit(*units: str, axis: str | None = None) -> Applies:
 
 
 def _stack_whole(cell: Cell) -> bool:
-    # Residual variants that mix layers need the stack run as one piece: the baseline and depth/sequence.
-    return cell.get("axis") == "none" or (cell.get("axis") == "depth" and cell.get("step_unit") == "sequence")
+    # Residual variants that mix layers need the stack run as one piece (cores.Core.whole_stack).
+    core = core_for(cell)
+    return core is not None and core.whole_stack
+
+
+def _knob(name: str) -> Applies:
+    # Options that set a core's recurrence count exist where the core's knob is that field (cores.Core.knobs).
+    return lambda cell: (knob := knob_for(cell)) is not None and knob.field == name
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class Option:
     maximum: float | None = None
     cell_default: Callable[[Cell], object] | None = None
     why_not: str = ""  # said when the option does not apply to a cell, after "does not apply to cell X"
+    # A build-time choice selects the code that is generated (and is recorded in .rt-explore.yml); a run-time
+    # option is a field of the generated Config, read when the model is built or called.
+    build_time: bool = False
 
     def default_for(self, cell: Cell) -> object:
         return self.cell_default(cell) if self.cell_default else self.default
@@ -54,10 +64,7 @@ class Option:
         if isinstance(raw, str):
             text = raw.strip()
             if self.kind is bool:
-                lowered = text.lower()
-                if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                    raise UsageError(f"option {self.name} takes true or false, got '{raw}'")
-                value = lowered in ("true", "1", "yes", "on")
+                value = parse_bool(text, f"option {self.name}")
             elif self.kind is int:
                 try:
                     value = int(text)
@@ -94,13 +101,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("mlp_ratio", float, 4.0, "MLP hidden width as a multiple of dim", minimum=0.5, maximum=16),
     Option("vocab_size", int, 64, "vocabulary (train sets it to the task's)", minimum=2, maximum=1_000_000),
     Option("recurrence_steps", int, 4, "depth iterations (depth cells) or feedback passes per token "
-           "(depth+step/ponder); changeable at inference", applies=lambda c: c.get("axis") in ("depth",)
-           or (c.get("axis") == "depth+step" and c.get("step_unit") == "ponder"),
+           "(depth+step/ponder); changeable at inference", applies=_knob("recurrence_steps"),
            minimum=1, maximum=256, cell_default=_steps_default),
     Option("input_injection", bool, True, "add the embedded input back at every depth iteration",
-           applies=_axis("depth")),
+           applies=_axis("depth"), build_time=True),
     Option("identity_bias", bool, False, "identity-biased recurrence: h + a*(f(h) - h), a initialised small",
-           applies=_unit("sequence", axis="depth")),
+           applies=_unit("sequence", axis="depth"), build_time=True),
     Option("truncate_steps", int, 0, "backpropagate through only the last N depth iterations (0: all)",
            applies=_unit("sequence", axis="depth"), minimum=0, maximum=256),
     Option("chunk_size", int, 8, "positions per recurrence step", applies=_unit("chunk"), minimum=1, maximum=4096,
@@ -114,28 +120,30 @@ OPTIONS: tuple[Option, ...] = (
     Option("chunk_boundary", str, "fixed", "where a chunk ends: after chunk_size positions (fixed), or also at "
            "each delimiter token, so that a chunk is one unit of at most chunk_size positions (delimiter)",
            applies=lambda c: c.get("step_unit") == "chunk" and c.get("axis") in ("step", "depth+step"),
-           choices=("fixed", "delimiter"),
+           choices=("fixed", "delimiter"), build_time=True,
            why_not="chunk boundaries are chosen for step/chunk and depth+step/chunk, whose memory carries "
                    "from chunk to chunk (depth/chunk reads earlier chunks at absolute positions)"),
     Option("mixer", str, "delta-rule", "the per-token recurrence of a step/token layer",
            applies=_unit("token", axis="step"),
-           choices=("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule")),
+           choices=("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule"), build_time=True),
     # On by default: with beta in (0, 1) a delta rule cannot track parity at any length (Grazzi et al., Thm. 1);
     # measured in docs/state_tracking.md (parity at 4x the train length: 0.58 off, 0.98 on).
     Option("negative_eigenvalues", bool, True, "delta-rule step size in (0, 2) (Grazzi et al., 2411.12537)",
-           applies=lambda c: c.get("axis") == "step" and c.get("step_unit") in ("token", "ponder")),
+           applies=lambda c: c.get("axis") == "step" and c.get("step_unit") in ("token", "ponder"), build_time=True),
     Option("n_householder", int, 2, "delta-rule updates per token (DeltaProduct)", applies=_unit("ponder", axis="step"),
            minimum=1, maximum=16),
-    Option("latent_steps", int, 2, "latent steps after each token (continuous thoughts)",
-           applies=_unit("latent", axis="depth+step"), minimum=1, maximum=64),
+    Option("latent_steps", int, 2, "latent steps after each token (continuous thoughts); changeable at inference",
+           applies=_knob("latent_steps"), minimum=1, maximum=64),
     Option("layerscale_init", float, 1e-4, "initial LayerScale value",
            applies=lambda c: c.get("residual") == "layerscale", minimum=0.0, maximum=1.0),
     Option("hyper_streams", int, 4, "residual streams of (manifold-constrained) hyper-connections",
            applies=lambda c: c.get("residual") in ("hyper-connections", "manifold-constrained"), minimum=2, maximum=16),
-    Option("deep_delta", bool, False, "add a deep-delta erase-and-write residual on every layer",
-           applies=_stack_whole),
+    Option("deep_delta", bool, False, "add a deep-delta erase-and-write residual on every layer (with another "
+           "residual scheme; residual=deep-delta alone sets it)", applies=_stack_whole, build_time=True),
     Option("value_residual", bool, False, "mix the first layer's attention values into every layer (ResFormer)",
-           applies=_axis("none")),
+           applies=lambda c: c.get("axis") == "none" and c.get("residual", "standard") != "early-access",
+           build_time=True, why_not="value residual is generated for the none cell, without early access "
+                                    "(which is gated value residual)"),
 )
 
 BY_NAME = {o.name: o for o in OPTIONS}
@@ -164,6 +172,19 @@ def resolve_options(cell: Cell, given: Mapping[str, object], *, strict: bool = T
         if option.applies(cell):
             out[option.name] = resolved.get(option.name, option.default_for(cell))
     return out
+
+
+TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def parse_bool(text: str, what: str) -> bool:
+    """`true/false, 1/0, yes/no, on/off` (any case) -> bool; anything else is a one-line UsageError."""
+    lowered = text.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise UsageError(f"{what} takes true or false, got '{text}'")
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

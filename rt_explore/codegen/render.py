@@ -44,7 +44,8 @@ def environment():
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        # project files by their path in templates/project; a core by "cores/NAME.py.jinja" (templates/cores)
+        loader=jinja2.FileSystemLoader([str(TEMPLATES), str(TEMPLATES.parent)]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

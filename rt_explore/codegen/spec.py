@@ -14,18 +14,9 @@ from dataclasses import dataclass, field
 from ..catalog import Catalog, Entry
 from ..errors import UsageError
 from ..taxonomy import Cell, Taxonomy, complete_cell, parse_cell_spec
+from .cores import CORES, core_for
 from .options import resolve_options
 
-# The state each core carries from step to step (DESIGN.md section 4, "What a cell means in code").
-REALISED_STATE = {
-    ("none", None): "none",
-    ("depth", "sequence"): "none", ("depth", "chunk"): "none", ("depth", "token"): "none", ("depth", "ponder"): "none",
-    ("step", "chunk"): "memory-tokens", ("step", "token"): "matrix", ("step", "ponder"): "matrix",
-    ("depth+step", "chunk"): "memory-tokens", ("depth+step", "token"): "latent",
-    ("depth+step", "ponder"): "latent", ("depth+step", "latent"): "latent",
-}
-ADAPTIVE_OK = {("depth", "sequence"), ("depth", "chunk"), ("depth", "ponder")}
-WHOLE_STACK = {("none", None), ("depth", "sequence")}
 DELTA_MIXERS = ("delta-rule", "gated-delta-rule")
 RESERVED = {"rt_explore", "torch", "tests", "test", "train", "model", "config", "kernels", "setup", "main"}
 
@@ -79,25 +70,27 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
     """Validate a cell (secondary dimensions included) and its options; fill every default."""
     cell = dict(cell)
     axis, unit = cell["axis"], cell.get("step_unit")
-    key = (axis, unit)
-    if key not in REALISED_STATE:
-        raise UsageError(f"cell {axis}/{unit} has no generator")
-    realised = REALISED_STATE[key]
-    if cell.setdefault("state", realised) != realised:
-        raise UsageError(f"the generator realises {axis}/{unit} with state {realised}, not {cell['state']}")
+    label = "/".join(v for v in (axis, unit) if v)
+    core = core_for(cell)
+    if core is None:
+        raise UsageError(f"cell {label} has no generator")
+    if cell.setdefault("state", core.state) != core.state:
+        raise UsageError(f"the generator realises {label} with state {core.state}, not {cell['state']}")
     for dim in tax.secondary():
         if dim.id not in cell and dim.default is not None:
             cell[dim.id] = dim.default
-    if cell.get("halting") == "adaptive" and key not in ADAPTIVE_OK:
-        raise UsageError(f"adaptive halting is generated for depth/sequence, depth/chunk and depth/ponder, "
-                         f"not {axis}/{unit}")
+    if cell.get("halting") == "adaptive" and (axis, unit) not in core.adaptive:
+        cells = ", ".join("/".join(k) for c in CORES for k in c.adaptive)
+        raise UsageError(f"adaptive halting is generated for {cells}, not {label}")
     residual = cell.get("residual", "standard")
-    if residual not in ("standard", "layerscale") and key not in WHOLE_STACK:
-        raise UsageError(f"residual {residual} is generated for the none and depth/sequence cells, whose stack "
-                         f"runs whole; the {axis}/{unit} core runs its layers one piece at a time")
+    if residual not in ("standard", "layerscale") and not core.whole_stack:
+        cells = ", ".join("/".join(v for v in k if v) for c in CORES if c.whole_stack for k in c.cells)
+        raise UsageError(f"residual {residual} is generated for {cells}, whose stack runs whole; the {label} "
+                         f"core runs its layers one piece at a time")
     supervision = cell.get("supervision", "every-step")
-    if supervision == "deep-supervision" and key != ("depth", "sequence"):
-        raise UsageError("deep supervision (a loss on every iteration) is generated for depth/sequence only")
+    if supervision == "deep-supervision" and not core.deep_supervision:
+        cells = ", ".join("/".join(v for v in k if v) for c in CORES if c.deep_supervision for k in c.cells)
+        raise UsageError(f"deep supervision (a loss on every iteration) is generated for {cells} only")
     if supervision == "curriculum":
         raise UsageError("curriculum supervision is a training schedule, not a model; it is not generated yet")
     reason = tax.exclusion(cell)
@@ -105,6 +98,11 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
         raise UsageError(f"cell {','.join(f'{k}={v}' for k, v in cell.items())} is excluded: {reason}")
     ordered = {d: cell[d] for d in tax.dimension_ids if d in cell}
     options = resolve_options(ordered, given, strict=strict)
+    if residual == "deep-delta":
+        # residual=deep-delta and the deep_delta option are one mechanism: the option is what codegen reads
+        if any(k.replace("-", "_") == "deep_delta" for k in given) and options.get("deep_delta") is False:
+            raise UsageError("residual deep-delta is the deep_delta option; deep_delta=false contradicts it")
+        options["deep_delta"] = True
     chose_eigen = any(k.replace("-", "_") == "negative_eigenvalues" for k in given)
     if not chose_eigen and "negative_eigenvalues" in options and options.get("mixer", "delta-rule") not in DELTA_MIXERS:
         options["negative_eigenvalues"] = False  # the default follows the mixer: only delta rules have a beta

@@ -1,10 +1,12 @@
 """Causal multi-head self-attention (Vaswani et al., "Attention Is All You Need", arXiv 1706.03762) with
-rotary positions, a KV cache, memory tokens, causal extra context, and an optional value residual.
+rotary positions, a KV cache, memory tokens, causal extra context, and optional access to another layer's
+values (the first layer's, for value residual learning and SATFormer).
 
 Shapes: `x: [B, T, C]`, per-head tensors `[B, T, H, D]` with `C = H * D`, output `y: [B, T, C]`.
 
 Which keys a query sees. The query in row `i` of `x` sits at absolute position `p = offset + i`, where
-`offset` is `cache.offset` (0 without a cache). Its keys and values are, in this order:
+`offset` is `cache.offset` with a cache, else the `offset` argument (0 by default: a piece of a sequence
+that starts later passes its start explicitly). Its keys and values are, in this order:
   1. `memory: [B, M, C]` (memory tokens, e.g. Burtsev et al., "Memory Transformer", arXiv 2006.11527):
      every memory token is visible to every query; memory keys get no rotary position.
   2. `context: [B, S_c, C]`: representations of *other* kinds (for example the final states of earlier
@@ -22,7 +24,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .early_access import ValueResidual
 from .rotary import Rotary, apply_rotary
 
 
@@ -49,8 +50,13 @@ class KVCache:
 class CausalSelfAttention(nn.Module):
     """Multi-head causal attention through `F.scaled_dot_product_attention` (see the module docstring).
 
-    After each call `last_values` holds this layer's own values `[B, T, H, D]` (before any value-residual
-    mixing): a ResFormer model reads them from its first layer and passes them to the later layers.
+    `forward(x, *, offset=0, cache=None, memory=None, context=None, v_first=None, v_mix=None,
+    return_values=False)`. With `v_first: [B, T, H, D]` (another layer's values for the same positions) and
+    `v_mix` broadcastable to `[B, T, H, 1]`, the values become `v + v_mix * (v_first - v)`: a scalar `v_mix`
+    is value residual learning (ResFormer, arXiv 2410.17897); a per-token, per-head gate is SATFormer's
+    selective access (arXiv 2605.03953). Either way a query reads the first layer's values of every key
+    it attends to. `return_values=True` also returns this layer's own values `[B, T, H, D]` (before
+    mixing), so a model can hand its first layer's values to the later ones.
     """
 
     def __init__(self, dim: int, n_heads: int, *, rotary: bool = True):
@@ -64,7 +70,6 @@ class CausalSelfAttention(nn.Module):
         self.kv_proj = nn.Linear(dim, 2 * dim, bias=False)
         self.out_proj = nn.Linear(dim, dim, bias=False)
         self.rotary = Rotary(self.head_dim) if rotary else None
-        self.last_values: torch.Tensor | None = None
 
     def rotate(self, z: torch.Tensor, offset: int) -> torch.Tensor:
         """Rotary positions `offset .. offset + S - 1` on `z: [B, S, H, D]` (a no-op without rotary)."""
@@ -80,28 +85,27 @@ class CausalSelfAttention(nn.Module):
         k, v = self.kv_proj(z).split(C, dim=2)  # each [B, S, C]
         return k.view(B, S, self.n_heads, self.head_dim), v.view(B, S, self.n_heads, self.head_dim)
 
-    def mix_values(self, v: torch.Tensor, values_residual: torch.Tensor | None) -> torch.Tensor:
-        """Plain attention uses its own values; `ValueResidualAttention` mixes in the first layer's."""
-        if values_residual is not None:
-            raise ValueError("values_residual needs a ValueResidualAttention layer")
-        return v
-
     def forward(
         self,
         x: torch.Tensor,
         *,
+        offset: int = 0,
         cache: KVCache | None = None,
         memory: torch.Tensor | None = None,
         context: torch.Tensor | None = None,
-        values_residual: torch.Tensor | None = None,
-    ) -> torch.Tensor:
+        v_first: torch.Tensor | None = None,
+        v_mix: torch.Tensor | None = None,
+        return_values: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         B, T, C = x.shape
-        offset = cache.offset if cache is not None else 0
+        if cache is not None:
+            offset = cache.offset
         q = self.rotate(self.q_proj(x).view(B, T, self.n_heads, self.head_dim), offset)  # [B, T, H, D]
         k, v = self.keys_values(x)
         k = self.rotate(k, offset)
-        self.last_values = v
-        v = self.mix_values(v, values_residual)
+        own_values = v
+        if v_first is not None:
+            v = v + v_mix * (v_first - v)  # [B, T, H, D]
         if cache is not None:
             k, v = cache.append(k, v)  # [B, S, H, D], the T new positions last
         S = k.shape[1]
@@ -126,22 +130,5 @@ class CausalSelfAttention(nn.Module):
         y = F.scaled_dot_product_attention(
             q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask=mask, is_causal=plain
         )  # [B, H, T, D]
-        y = y.transpose(1, 2).reshape(B, T, C)  # [B, T, C]
-        return self.out_proj(y)
-
-
-class ValueResidualAttention(CausalSelfAttention):
-    """Attention whose values are `(1 - lam) V + lam V_first` (ResFormer, arXiv 2410.17897).
-
-    `forward(x, values_residual=v_first)` with `v_first: [B, T, H, D]`, the first layer's `last_values`
-    for the same positions; the cache stores the mixed values.
-    """
-
-    def __init__(self, dim: int, n_heads: int, *, rotary: bool = True, init: float = 0.5):
-        super().__init__(dim, n_heads, rotary=rotary)
-        self.value_residual = ValueResidual(init)
-
-    def mix_values(self, v: torch.Tensor, values_residual: torch.Tensor | None) -> torch.Tensor:
-        if values_residual is None:
-            raise ValueError("ValueResidualAttention needs values_residual (the first layer's values)")
-        return self.value_residual(v, values_residual)
+        y = self.out_proj(y.transpose(1, 2).reshape(B, T, C))  # [B, T, C]
+        return (y, own_values) if return_values else y
