@@ -34,6 +34,26 @@ class ConfigField:
     type: str
     value: object
     help: str
+    other: object = None  # another legal value, which the generated test sets to show the field matters
+
+
+def other_value(name: str, value: object, knob: str) -> object:
+    """A legal value of a Config field that must change the model (the generated Config test sets it).
+
+    A recurrence count drops to one pass (with ACT, extra passes after the halting point change nothing);
+    chunk_size to a quarter (delimited units may be shorter than half a chunk); other counts halve.
+    """
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, float):
+        return value * 2
+    if not isinstance(value, int):
+        return value
+    if name == knob:
+        return 1 if value > 1 else 2
+    if name == "chunk_size":
+        return max(1, value // 4)
+    return value // 2 if value > 1 else value + 1
 
 
 def kernel_pieces(spec: ModelSpec) -> list[str]:
@@ -79,17 +99,21 @@ def import_lines(pieces: list[str], prefix: str) -> list[str]:
 
 
 def config_fields(spec: ModelSpec) -> list[ConfigField]:
+    knob = knob_for(spec.cell)
+    knob_field = knob.field if knob else ""
     fields = []
     for name, value in spec.options.items():
         option = BY_NAME[name]
         if option.build_time:
             continue  # a choice of code, recorded in .rt-explore.yml; the model has no switch for it
-        fields.append(ConfigField(name, option.kind.__name__, value, option.help))
+        fields.append(ConfigField(name, option.kind.__name__, value, option.help, other_value(name, value, knob_field)))
     if spec.cell.get("halting") == "adaptive":
-        fields.append(ConfigField("ponder_weight", "float", PONDER_WEIGHT, "weight of the ACT ponder cost in the loss"))
+        fields.append(ConfigField("ponder_weight", "float", PONDER_WEIGHT, "weight of the ACT ponder cost in the loss",
+                                  PONDER_WEIGHT * 2))
     if delimited(spec):
         fields.append(ConfigField("delimiter_token", "int", DELIMITER_TOKEN,
-                                  "the token that closes a unit and its chunk (train sets it to the task's)"))
+                                  "the token that closes a unit and its chunk (train sets it to the task's)",
+                                  DELIMITER_TOKEN + 1))
     return fields
 
 
