@@ -271,13 +271,31 @@ def validate(
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, latex, bibtex, json or html.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.",
-                                                show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, latex, bibtex, json, html (one page) "
+                                     "or site (a browsable folder; needs -o DIR).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE (or DIR for site) "
+                                                "instead of stdout.", show_default=False)] = None,
+    docs: Annotated[Path | None, typer.Option(help="site: the reports folder for the evidence pages (default: "
+                                              "docs/ of the checkout, when there is one).", show_default=False)] = None,
 ) -> None:
-    """The taxonomy table, the bibliography, or a static HTML report."""
+    """The taxonomy table, the bibliography, a one-page HTML report, or a static site to browse offline."""
     import sys
 
+    from ..errors import UsageError
+
+    if fmt == "site":
+        from ..site import build_site
+
+        if output is None:
+            raise UsageError("--format site writes a folder: give it with -o DIR")
+        if docs is not None and not docs.is_dir():
+            raise UsageError(f"--docs: no such folder: {docs}")
+        built = build_site(load(), output, docs=docs)
+        print(f"wrote {built.path}/ ({built.pages} pages: {built.entries} entries, {built.reports} reports; "
+              f"open {built.path / 'index.html'})", file=sys.stderr)
+        return
+    if docs is not None:
+        raise UsageError("--docs is for --format site")
     from ..catalog.export import render
     from .output import write_text_atomically
 
