@@ -117,10 +117,12 @@ def load_catalog(extra_dirs: Sequence[Path | str] = (), *, taxonomy: Taxonomy | 
     return Catalog(tax, ordered, problems, (BUILTIN_DIR, *dirs))
 
 
-def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path | str] = ()) -> tuple[int, list[Problem]]:
+def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path | str] = (), *,
+                   warnings: bool = False) -> tuple[int, list[Problem]]:
     """Check the given files or folders; builds_on may name them or any catalog entry.
 
-    Returns the number of files checked and every problem found.
+    Returns the number of files checked and every problem found: errors, then (with ``warnings``)
+    the warnings of :mod:`.review`, each Problem saying its severity.
     """
     files: list[Path] = []
     for path in paths:
@@ -132,10 +134,15 @@ def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path | str] = ())
             raise UsageError(f"no such file or folder: {path}")
     tax = load_taxonomy()
     entries, problems = _parse_all(files, tax)
-    known = set(entries)
+    context: dict[str, Entry] = {}
     try:
-        known |= set(load_catalog(extra_dirs, taxonomy=tax).entries)
+        context.update(load_catalog(extra_dirs, taxonomy=tax).entries)
     except UsageError:
         pass
-    problems.extend(_check_references(entries.values(), known))
+    context.update(entries)
+    problems.extend(_check_references(entries.values(), set(context)))
+    if warnings:
+        from .review import review
+
+        problems.extend(review(entries.values(), context, tax))
     return len(files), problems

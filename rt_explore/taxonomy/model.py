@@ -39,6 +39,8 @@ class Dimension(NamedTuple):
     values: tuple[Value, ...]
     default: str | None = None
     fine_of: str | None = None
+    catalog_only: bool = False  # classifies papers; code generation does not vary it
+    generated: str | None = None  # for a catalog-only dimension: the value the generated cores realise
 
     @property
     def value_ids(self) -> tuple[str, ...]:
@@ -173,9 +175,30 @@ class Taxonomy(NamedTuple):
                         changed = True
         return out
 
+    def without_catalog_only(self, cell: Mapping[str, str]) -> tuple[Cell, tuple[str, ...]]:
+        """The cell without its catalog-only dimensions, and one note for each value the generator does not build.
+
+        Code generation asks this, so that a dimension added to the data as catalog-only needs no codegen edit.
+        """
+        out: Cell = {}
+        notes: list[str] = []
+        gone = self.inapplicable(cell)
+        for dim_id, value_id in cell.items():
+            dim = self.dimension(dim_id)
+            if not dim.catalog_only:
+                out[dim_id] = value_id
+            elif dim_id in gone:
+                notes.append(f"{dim_id}={value_id} has no meaning for this cell (axis {cell.get('axis')}); ignored")
+            elif value_id != dim.generated:
+                nearest = f"; scaffold builds {dim_id}={dim.generated}" if dim.generated else ""
+                notes.append(f"{dim_id}={value_id} is catalog-only and not generated{nearest}")
+        return out, tuple(notes)
+
     def validate_value(self, dim_id: str, value_id: object) -> str | None:
         """An error message when ``value_id`` is not a value of ``dim_id``, else None."""
         dim = self.dimension(dim_id)
+        if isinstance(value_id, str) and value_id.startswith("TODO"):
+            return f"left to fill: choose one of {', '.join(dim.value_ids)}"
         if not isinstance(value_id, str) or value_id not in dim.value_ids:
             return f"unknown value {value_id!r} for {dim_id}; expected one of {', '.join(dim.value_ids)}"
         return None
