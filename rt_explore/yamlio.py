@@ -57,12 +57,34 @@ def load_with_lines(text: str) -> tuple[object, dict[str, int], list[tuple[str, 
                 if isinstance(value_node, yaml.MappingNode):
                     for sub_key, _ in value_node.value:
                         lines.setdefault(f"{key}.{sub_key.value}", sub_key.start_mark.line + 1)
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except ValueError as exc:
+            # PyYAML's date constructor raises ValueError, not a YAMLError, on `2025-13-02`
+            raise YamlProblem(f"malformed YAML: not a date: {exc}", _bad_date_line(node)) from None
     except yaml.YAMLError as exc:
         raise _describe(exc) from None
     finally:
         loader.dispose()
     return data, lines, repeated
+
+
+def _bad_date_line(node: yaml.Node) -> int | None:
+    """The 1-based line of the first scalar that YAML reads as a date but that names no real day."""
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            if current.tag.endswith(":timestamp"):
+                try:
+                    yaml.constructor.SafeConstructor().construct_yaml_timestamp(current)
+                except ValueError:
+                    return current.start_mark.line + 1
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(n for pair in current.value for n in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
 
 
 def load_yaml_text(text: str, origin: str) -> object:

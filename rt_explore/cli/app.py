@@ -65,8 +65,8 @@ def load():
 # otherwise dominate `rt-explore list`.
 COMMAND_MODULES = {
     "list": "knowledge", "show": "knowledge", "grid": "knowledge", "cells": "knowledge", "gaps": "knowledge",
-    "validate": "knowledge", "export": "knowledge", "scaffold": "scaffold", "train": "build", "bench": "build",
-    "tasks": "build", "probe": "probe",
+    "export": "knowledge", "scaffold": "scaffold", "train": "build", "bench": "build",
+    "tasks": "build", "probe": "probe", "validate": "contribute", "new": "contribute", "import": "contribute",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--catalog",)
 

@@ -1,4 +1,4 @@
-"""Knowledge-base commands: list, show, grid, cells, gaps, validate, export.
+"""Knowledge-base commands: list, show, grid, cells, gaps, export (validate is in contribute.py).
 
 None of these import torch; ``list`` does not import networkx either.
 """
@@ -33,6 +33,9 @@ def list_entries(
     tag: Annotated[str | None, typer.Option(help="Only entries with this tag.", show_default=False)] = None,
     search: Annotated[str | None, typer.Option(help="Case-insensitive text search over names, titles, "
                                                "authors, summaries and notes.", show_default=False)] = None,
+    where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE on any dimension, repeatable "
+                                                    "(e.g. loop_topology=nested, contribution=analysis).",
+                                                    show_default=False)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Catalog entries matching all filters, as a table or JSON."""
@@ -40,7 +43,7 @@ def list_entries(
 
     catalog = load()
     rows = filter_entries(catalog, catalog.taxonomy, axis=axis, tokens_per_step=tokens_per_step,
-                          step_unit=step_unit, tag=tag, search=search)
+                          step_unit=step_unit, tag=tag, search=search, where=where or ())
     if as_json:
         emit_json([list_row(e) for e in rows])
         return
@@ -241,32 +244,6 @@ def gaps(
                Column("populated neighbours", wrap=True), Column("start from", drop=1, wrap=True))
     print_table(columns, table, title=f"{len(found)} gaps over {', '.join(dim_ids)} (score = sum over populated "
                 "neighbours of 1 + ln(1 + entries))", notes=notes, show_lines=True)
-
-
-@app.command()
-def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Entry files or folders (default: the whole catalog).",
-                                                      show_default=False)] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Schema and consistency check of the catalog (or the given files); every problem listed, exit 1 if any."""
-    from ..catalog import BUILTIN_DIR, validate_paths
-    from ..catalog.loader import user_dirs
-    from ..errors import ProblemsFound
-    from .app import Settings
-
-    targets = list(paths) if paths else [BUILTIN_DIR, *user_dirs(Settings.catalog_dirs)]
-    count, problems = validate_paths(targets, Settings.catalog_dirs)
-    if as_json:
-        emit_json({"files": count, "problems": [p.to_dict() for p in problems]})
-    else:
-        import sys
-
-        for p in problems:
-            print(p, file=sys.stderr)
-        print(f"{count} files checked, {len(problems)} problems")
-    if problems:
-        raise ProblemsFound("")
 
 
 @app.command()

@@ -327,3 +327,9 @@ def test_a_todo_classification_is_an_error_that_lists_the_choices(tmp_path):
     write(tmp_path, "todo.yaml", text)
     p = only(problems_for(tmp_path)[1])
     assert p.field == "classification.axis" and p.message.startswith("left to fill") and "depth+step" in p.message
+
+
+def test_a_date_that_does_not_exist_is_malformed_yaml_with_its_line_not_a_crash(tmp_path):
+    write(tmp_path, "when.yaml", GOOD.format(id="when") + "checked: {on: 2025-13-02, source: https://a.org}\n")
+    p = only(problems_for(tmp_path)[1])
+    assert "not a date" in p.message and p.line == 13
