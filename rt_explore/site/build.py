@@ -43,7 +43,7 @@ def environment():
 
     # Autoescape everything: every string from the catalog, the taxonomy or docs/ is escaped on output.
     env = Environment(loader=FileSystemLoader(PACKAGE / "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
     return env
 
 
@@ -68,6 +68,7 @@ def build_site(catalog: Catalog, out: Path, *, docs: Path | None = None, use_def
     hoods = content.neighbourhoods(catalog)
     tax = catalog.taxonomy
     pages: dict[str, str] = {}
+    memo: dict = {}
 
     def page(name: str, template: str, **context) -> None:
         root = "../" * name.count("/")
@@ -114,7 +115,7 @@ def build_site(catalog: Catalog, out: Path, *, docs: Path | None = None, use_def
              children=linked(lineage.children[e.id]),
              cell=hood.cell, cell_text="/".join(hood.cell.values()) if hood.cell else None,
              cell_href=content.filter_href(**hood.cell) if hood.cell else None, neighbours=hood.neighbours,
-             scaffold=content.scaffold_for(e, catalog),
+             scaffold=content.scaffold_for(e, catalog, memo),
              tags=[{"id": t, "href": content.filter_href(tag=t)} for t in e.tags])
     if reports:
         page("evidence/index.html", "evidence_index.html", title="Evidence", reports=reports, source=source)

@@ -48,16 +48,34 @@ class Scaffold(NamedTuple):
     reason: str | None
 
 
-def scaffold_for(entry: Entry, catalog: Catalog) -> Scaffold:
-    """What ``rt-explore scaffold --like ID`` does for this entry, decided by the generator itself."""
-    from ..codegen.spec import spec_from_entry
+def scaffold_for(entry: Entry, catalog: Catalog, memo: dict | None = None) -> Scaffold:
+    """What ``rt-explore scaffold --like ID`` does for this entry, decided by the generator itself.
+
+    The outcome depends on the classification and mechanisms only (and on the id being a usable project
+    name), so ``memo`` shares it between entries that agree on them: most of a 300-entry catalog.
+    """
+    from ..codegen.spec import safe_name, spec_from_entry
     from ..errors import UsageError
 
-    try:
-        spec = spec_from_entry(entry, catalog.taxonomy, {}, None)
-    except UsageError as exc:
-        return Scaffold(None, (), str(exc))
-    return Scaffold(f"rt-explore scaffold --like {entry.id}", tuple(spec.notes), None)
+    key = (tuple(sorted(entry.classification.items())), tuple(entry.mechanisms))
+    if memo is not None and key in memo:
+        outcome = memo[key]
+    else:
+        try:
+            spec = spec_from_entry(entry, catalog.taxonomy, {}, None)
+            outcome = (True, tuple(spec.notes), None)
+        except UsageError as exc:
+            outcome = (False, (), str(exc))
+        if memo is not None:
+            memo[key] = outcome
+    ok, notes, reason = outcome
+    if ok:
+        try:
+            safe_name(entry.id)  # scaffold names the project after the entry
+        except UsageError as exc:
+            return Scaffold(None, (), str(exc))
+        return Scaffold(f"rt-explore scaffold --like {entry.id}", notes, None)
+    return Scaffold(None, (), reason)
 
 
 class Lineage(NamedTuple):

@@ -129,9 +129,8 @@ def render(text: str, resolve: Resolve | None = None, *, shift: int = 1) -> str:
             flush()
             src = safe_href(image.group(2), resolve, image=True)
             alt = html.escape(image.group(1))
-            if src:
-                out.append(f'<figure><img src="{html.escape(src)}" alt="{alt}" loading="lazy">'
-                           f"<figcaption>{alt}</figcaption></figure>")
+            out.append(f'<figure><img src="{html.escape(src)}" alt="{alt}" loading="lazy">'
+                       f"<figcaption>{alt}</figcaption></figure>" if src else f"<p>{alt}</p>")
             i += 1
             continue
         for pattern, tag in ((_BULLET, "ul"), (_NUMBERED, "ol")):
