@@ -22,15 +22,41 @@ DimsOpt = Annotated[
 FineOpt = Annotated[bool, typer.Option("--fine", help="Use step_unit instead of tokens_per_step (the finer grid).")]
 
 
+# Shell completion of values (called only while a shell asks for completions, never on a normal run).
+def _complete_ids(incomplete: str) -> list[str]:
+    from ..catalog import load_catalog
+
+    return [i for i in load_catalog().entries if i.startswith(incomplete)]
+
+
+def _complete_values(dim_id: str):
+    def complete(incomplete: str) -> list[str]:
+        from ..taxonomy import load_taxonomy
+
+        return [v for v in load_taxonomy().dimension(dim_id).value_ids if v.startswith(incomplete)]
+
+    return complete
+
+
+def _complete_tags(incomplete: str) -> list[str]:
+    from ..catalog import load_catalog
+
+    return sorted({t for e in load_catalog() for t in e.tags if t.startswith(incomplete)})
+
+
 @app.command("list")
 def list_entries(
-    axis: Annotated[str | None, typer.Option(help="depth, step, depth+step or none.", show_default=False)] = None,
+    axis: Annotated[str | None, typer.Option(help="depth, step, depth+step or none.", show_default=False,
+                                             autocompletion=_complete_values("axis"))] = None,
     tokens_per_step: Annotated[
-        str | None, typer.Option("--tokens-per-step", help="gt1, eq1 or lt1 (or >1, =1, <1).", show_default=False)
+        str | None, typer.Option("--tokens-per-step", help="gt1, eq1 or lt1 (or >1, =1, <1).", show_default=False,
+                                 autocompletion=_complete_values("tokens_per_step"))
     ] = None,
     step_unit: Annotated[str | None, typer.Option("--step-unit", help="sequence, chunk, token, ponder, latent.",
-                                                  show_default=False)] = None,
-    tag: Annotated[str | None, typer.Option(help="Only entries with this tag.", show_default=False)] = None,
+                                                  show_default=False, autocompletion=_complete_values("step_unit"))
+                         ] = None,
+    tag: Annotated[str | None, typer.Option(help="Only entries with this tag.", show_default=False,
+                                            autocompletion=_complete_tags)] = None,
     search: Annotated[str | None, typer.Option(help="Case-insensitive text search over names, titles, "
                                                "authors, summaries and notes.", show_default=False)] = None,
     where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE on any dimension, repeatable "
@@ -57,7 +83,8 @@ def list_entries(
 
 @app.command()
 def show(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="A catalog id, e.g. universal-transformer.")],
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="A catalog id, e.g. universal-transformer.",
+                                            autocompletion=_complete_ids)],
     as_json: JsonOpt = False,
 ) -> None:
     """One entry: citation, classification, mechanisms, lineage, its cell and neighbouring cells."""
