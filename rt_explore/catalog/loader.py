@@ -48,7 +48,10 @@ def entry_files(directory: Path) -> list[Path]:
     """The entry files of a catalog folder (not recursive), sorted by name."""
     if not directory.is_dir():
         raise UsageError(f"catalog folder not found: {directory}")
-    return sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    # scandir knows each entry's type without a stat call per file; names sort ~10x faster than Paths
+    with os.scandir(directory) as found:
+        names = sorted(e.name for e in found if os.path.splitext(e.name)[1] in SUFFIXES and e.is_file())
+    return [directory / name for name in names]
 
 
 def _parse_folder(directory: Path, tax: Taxonomy) -> tuple[dict[str, Entry], list[Problem]]:

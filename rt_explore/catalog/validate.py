@@ -165,6 +165,9 @@ def _check_citation(data: dict, out: _Collector) -> None:
         out.add("year", f"year {year} is before the arXiv id's year {arxiv_year}{allow}")
 
 
+_CLASSIFICATIONS: dict[tuple, tuple[Taxonomy, list[tuple[str, str]]]] = {}
+
+
 def _check_classification(data: dict, tax: Taxonomy, out: _Collector) -> None:
     cls = data.get("classification")
     if "classification" not in data:
@@ -172,6 +175,23 @@ def _check_classification(data: dict, tax: Taxonomy, out: _Collector) -> None:
     if not isinstance(cls, dict):
         out.add("classification", "must be a mapping of dimension: value")
         return
+    # Entries share a few dozen classifications: each is checked once (half the time of a cold load).
+    try:
+        key = (id(tax), *((k, type(k), v, type(v)) for k, v in cls.items()))  # types: 1 == True
+        known = _CLASSIFICATIONS.get(key)
+    except TypeError:  # a list or mapping as a value: check it afresh
+        key, known = None, None
+    if known is None or known[0] is not tax:
+        found = _Collector(out.path, {})
+        _classification_problems(cls, tax, found)
+        known = (tax, [(p.field, p.message) for p in found.problems])
+        if key is not None and len(_CLASSIFICATIONS) < 10_000:
+            _CLASSIFICATIONS[key] = known
+    for field, message in known[1]:
+        out.add(field, message)
+
+
+def _classification_problems(cls: dict, tax: Taxonomy, out: _Collector) -> None:
     ok = True
     for dim_id, value in cls.items():
         field = f"classification.{dim_id}"

@@ -111,11 +111,15 @@ class Taxonomy(NamedTuple):
     # -- cells ---------------------------------------------------------------------------------
     def inapplicable(self, cell: Mapping[str, str]) -> set[str]:
         """Dimensions that mean nothing for this cell (e.g. step_unit when axis is none)."""
+        index = _values_index(self)
         out: set[str] = set()
         for dim_id, value_id in cell.items():
-            dim = self.dimension(dim_id)
-            if value_id in dim.value_ids:
-                out.update(dim.value(value_id).inapplicable)
+            values = index.get(dim_id)
+            if values is None:
+                self.dimension(dim_id)  # raises the UsageError naming the known dimensions
+            value = values.get(value_id) if isinstance(value_id, str) else None
+            if value is not None:
+                out.update(value.inapplicable)
         return out
 
     def is_comparator(self, cell: Mapping[str, str]) -> bool:
@@ -202,6 +206,17 @@ class Taxonomy(NamedTuple):
         if not isinstance(value_id, str) or value_id not in dim.value_ids:
             return f"unknown value {value_id!r} for {dim_id}; expected one of {', '.join(dim.value_ids)}"
         return None
+
+
+_INDEXES: dict[int, tuple[Taxonomy, dict[str, dict[str, Value]]]] = {}
+
+
+def _values_index(tax: Taxonomy) -> dict[str, dict[str, Value]]:
+    """dimension id -> value id -> Value, built once per taxonomy (placing 10,000 entries asks it per entry)."""
+    cached = _INDEXES.get(id(tax))
+    if cached is None or cached[0] is not tax:
+        cached = _INDEXES[id(tax)] = (tax, {d.id: {v.id: v for v in d.values} for d in tax.dimensions})
+    return cached[1]
 
 
 def cell_key(cell: Mapping[str, str]) -> str:
