@@ -79,30 +79,28 @@ def test_every_internal_link_resolves_and_no_page_logs_an_error(builtin_site, pa
     if (site / "evidence" / "index.html").is_file():
         start.append("evidence/index.html")
     visited: set[Path] = set()
+    checked: set[str] = set()
     to_visit = [(site / p).resolve() for p in start]
-    checked = 0
     while to_visit:
         path = to_visit.pop()
         if path in visited:
             continue
         visited.add(path)
         page.goto(path.as_uri())
+        missing_ids = page.evaluate("""() => [...document.querySelectorAll('a[href^="#"]')]
+            .map(a => decodeURIComponent(a.hash.slice(1)))
+            .filter(f => !f.includes('=') && !document.getElementById(f))""")
+        assert missing_ids == [], f"{path.relative_to(site)} links to missing anchors {missing_ids}"
         for link in internal_links(page):
-            parts = urlsplit(link)
-            if parts.scheme != "file":
+            if link in checked or not link.startswith("file://"):
                 continue
-            target = Path(unquote(parts.path))
+            checked.add(link)
+            target = Path(unquote(urlsplit(link).path))
             assert target.is_file(), f"{path.relative_to(site)} links to a missing {target}"
-            checked += 1
-            fragment = unquote(parts.fragment)
-            if fragment and "=" not in fragment and target.suffix == ".html":
-                page_ids = page.evaluate("f => !!document.getElementById(f)", fragment) if target == path else None
-                if page_ids is False:
-                    pytest.fail(f"{path.relative_to(site)} links to a missing #{fragment}")
-            # Follow the site's own pages one level out (not all entry pages: the static test reads those).
+            # Follow the site's own pages (not all entry pages: the static test reads every one of those).
             if target.suffix == ".html" and "/entry/" not in str(target) and target not in visited:
                 to_visit.append(target)
-    assert checked > 500 and len(visited) >= len(start)
+    assert len(checked) > 300 and len(visited) >= len(start)
 
 
 def test_a_hostile_entry_runs_no_script_in_the_browser(hostile_site, page):

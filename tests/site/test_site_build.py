@@ -3,11 +3,12 @@ every piece of catalog text escaped, fast to build, evidence pages from whatever
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import random
 import re
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,27 +21,21 @@ from rt_explore.site import content as site_content
 from rt_explore.site.evidence import find_reports
 from rt_explore.site.markdown import render
 
+REF = re.compile(r'<(\w+)[^>]*?\s(?:href|src)="([^"]*)"')
+ID = re.compile(r'\sid="([^"]*)"')
 
-class Links(HTMLParser):
-    """Every href and src of a page, and every id it defines."""
 
-    def __init__(self):
-        super().__init__()
-        self.refs: list[tuple[str, str]] = []
-        self.ids: set[str] = set()
+class Links:
+    """Every href and src of a page (with its tag) and every id it defines. The site writes every attribute
+    in double quotes, so a regular expression reads it (an HTML parser takes ten times longer on 300 pages)."""
 
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name in ("href", "src") and value is not None:
-                self.refs.append((tag, value))
-            if name == "id" and value:
-                self.ids.add(value)
+    def __init__(self, text: str):
+        self.refs: list[tuple[str, str]] = [(tag, html.unescape(ref)) for tag, ref in REF.findall(text)]
+        self.ids: set[str] = {html.unescape(i) for i in ID.findall(text)}
 
 
 def parse(path: Path) -> Links:
-    links = Links()
-    links.feed(path.read_text(encoding="utf-8"))
-    return links
+    return Links(path.read_text(encoding="utf-8"))
 
 
 def html_pages(site: Path) -> list[Path]:
@@ -91,7 +86,8 @@ def test_a_catalog_with_400_more_entries_builds_in_under_five_seconds(tmp_path):
 
 def test_every_internal_link_and_image_resolves(builtin_site):
     site = builtin_site[0]
-    ids: dict[Path, set[str]] = {}
+    files = {os.path.normpath(p) for p in map(str, site.rglob("*")) if os.path.isfile(p)}
+    ids: dict[str, set[str]] = {}
     broken = []
     for page in html_pages(site):
         for tag, ref in parse(page).refs:
@@ -100,14 +96,14 @@ def test_every_internal_link_and_image_resolves(builtin_site):
                 assert tag == "a", f"{page.name} loads {ref} from the network"
                 continue
             assert not parts.scheme, f"{page.name}: unexpected link {ref}"
-            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
-            if not target.is_file():
+            target = os.path.normpath(os.path.join(page.parent, unquote(parts.path))) if parts.path else str(page)
+            if target not in files:
                 broken.append(f"{page.relative_to(site)} -> {ref}")
                 continue
             fragment = unquote(parts.fragment)
-            if fragment and "=" not in fragment and target.suffix == ".html":  # "a=b" fragments are filters
+            if fragment and "=" not in fragment and target.endswith(".html"):  # "a=b" fragments are filters
                 if target not in ids:
-                    ids[target] = parse(target).ids
+                    ids[target] = parse(Path(target)).ids
                 if fragment not in ids[target]:
                     broken.append(f"{page.relative_to(site)} -> {ref} (no id {fragment})")
     assert broken == []
@@ -261,5 +257,5 @@ def test_the_checkouts_docs_reports_become_evidence_pages(builtin_site):
     ("```\n<b>code</b>\n```", "<pre><code>&lt;b&gt;code&lt;/b&gt;</code></pre>", "<b>"),
 ])
 def test_report_markdown_is_escaped_and_links_are_filtered(source, expected, absent):
-    html = render(source, lambda target, image: None)
-    assert expected in html and absent not in html
+    out = render(source, lambda target, image: None)
+    assert expected in out and absent not in out
