@@ -34,7 +34,10 @@ class Report(NamedTuple):
 
 def default_docs_dir() -> Path | None:
     """The ``docs/`` folder of a source checkout, when the package runs from one."""
-    docs = Path(__file__).resolve().parents[2] / "docs"
+    root = Path(__file__).resolve().parents[2]
+    if not ((root / "pyproject.toml").is_file() and (root / "rt_explore").is_dir()):
+        return None  # an installed package: its parent folder is not a checkout
+    docs = root / "docs"
     return docs if docs.is_dir() else None
 
 
