@@ -1,15 +1,20 @@
-"""Speed of the knowledge base (issue: knowledge base, acceptance 5).
+"""Speed of the knowledge base (issue 14, acceptance 5).
 
 1. Cold start of ``rt-explore list --json`` against ``python -c "import typer, rich, yaml"``, measured
-   in the same run (median of N interleaved runs). Target: at most 1.5x.
-2. Loading, validating and computing the gaps of 10,000 synthetic entries. Target: under 3 s.
+   in the same run: N interleaved runs of each, median. Target: at most 1.5x.
+2. 10,000 synthetic entries (beside the built-in ones) loaded, validated (errors and warnings) and
+   their gaps ranked, cold: a fresh process-level state and an empty catalog cache, so every file is
+   parsed. Target: under 2 s. The same with the cache written by the cold run is reported beside it.
 
-Writes docs/bench_knowledge.json and prints the figures. Run: python benchmarks/bench_knowledge.py
+Wall-clock figures depend on what else the machine runs: the load average before and after is
+recorded, with the CPU time of the process (less sensitive to other work) beside the wall time.
+Writes docs/bench_knowledge.json and docs/bench_knowledge.md. Run: python benchmarks/bench_knowledge.py
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -20,25 +25,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 15
+COUNT = 10_000
+TARGET_RATIO, TARGET_S = 1.5, 2.0
 
 
-def time_command(argv: list[str]) -> float:
+def time_command(argv: list[str], env: dict) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
-def cold_start() -> dict:
+def cold_start(cache: str) -> dict:
+    env = {**os.environ, "RT_EXPLORE_CACHE": cache}
     cli = [sys.executable, "-m", "rt_explore", "list", "--json"]
     base = [sys.executable, "-c", "import typer, rich, yaml"]
-    time_command(cli), time_command(base)  # warm the OS file cache, not Python
+    time_command(cli, env), time_command(base, env)  # warm the OS file cache and write the catalog cache
     cli_times, base_times = [], []
     for _ in range(RUNS):
-        cli_times.append(time_command(cli))
-        base_times.append(time_command(base))
+        cli_times.append(time_command(cli, env))
+        base_times.append(time_command(base, env))
     cli_s, base_s = statistics.median(cli_times), statistics.median(base_times)
-    return {"list_json_s": round(cli_s, 4), "import_typer_rich_yaml_s": round(base_s, 4),
-            "ratio": round(cli_s / base_s, 3), "target_ratio": 1.5, "runs": RUNS}
+    entries = len(json.loads(subprocess.run(cli, check=True, capture_output=True, env=env).stdout))
+    return {"entries": entries, "list_json_s": round(cli_s, 4), "import_typer_rich_yaml_s": round(base_s, 4),
+            "ratio": round(cli_s / base_s, 3), "target_ratio": TARGET_RATIO, "runs": RUNS,
+            "list_json_min_s": round(min(cli_times), 4), "import_min_s": round(min(base_times), 4)}
 
 
 ENTRY = """id: {id}
@@ -52,13 +62,15 @@ classification:
   tokens_per_step: {tps}
   step_unit: {unit}
   halting: fixed
-summary: A synthetic entry for measuring how the catalog scales.
+{extra}summary: A synthetic entry for measuring how the catalog scales.
 builds_on: [{parent}]
 tags: [synthetic, bench]
+checked: {{on: 2026-06-01, source: "https://arxiv.org/abs/{yy}{mm:02d}.{num:05d}", title: first}}
 """
 
 CELLS = [("depth", "gt1", "sequence"), ("step", "eq1", "token"), ("step", "gt1", "chunk"),
          ("depth+step", "lt1", "latent"), ("depth+step", "eq1", "token"), ("step", "lt1", "ponder")]
+LOOPED = "  loop_topology: {topology}\n  weight_sharing: full\n  depth_control: {control}\n"
 
 
 def write_synthetic(folder: Path, count: int) -> None:
@@ -67,49 +79,108 @@ def write_synthetic(folder: Path, count: int) -> None:
         axis, tps, unit = rng.choice(CELLS)
         yy = rng.randint(18, 25)
         parent = f"syn-{rng.randrange(n)}" if n else "transformer"
+        extra = LOOPED.format(topology=rng.choice(["whole-stack", "prelude-core-coda", "partial"]),
+                              control=rng.choice(["fixed", "sampled"])) if axis == "depth" else ""
         text = ENTRY.format(id=f"syn-{n}", n=n, year=2000 + yy, yy=yy, mm=rng.randint(1, 12),
-                            num=rng.randint(1, 99999), axis=axis, tps=tps, unit=unit, parent=parent)
+                            num=rng.randint(1, 99999), axis=axis, tps=tps, unit=unit, parent=parent, extra=extra)
         (folder / f"syn-{n}.yaml").write_text(text, encoding="utf-8")
 
 
-def scale(count: int = 10_000) -> dict:
-    import os
+SCALE = """
+import json, sys, time
+start, cpu = time.perf_counter(), time.process_time()
+from rt_explore.catalog import load_catalog
+from rt_explore.catalog.review import review
+from rt_explore.catalog.space import gaps
+from rt_explore.taxonomy import FINE_DIMS
+catalog = load_catalog([sys.argv[1]])
+loaded = time.perf_counter()
+warnings = review(catalog.entries.values(), catalog.entries, catalog.taxonomy)
+reviewed = time.perf_counter()
+found = gaps(catalog, FINE_DIMS)
+done = time.perf_counter()
+assert not catalog.problems, catalog.problems[:3]
+print(json.dumps({"entries": len(catalog), "problems": len(catalog.problems), "warnings": len(warnings),
+                  "gaps_found": len(found), "load_and_validate_s": round(loaded - start, 3),
+                  "warnings_s": round(reviewed - loaded, 3), "gaps_s": round(done - reviewed, 3),
+                  "total_s": round(done - start, 3), "cpu_s": round(time.process_time() - cpu, 3)}))
+"""
 
-    from rt_explore.catalog import load_catalog
-    from rt_explore.catalog.space import gaps
-    from rt_explore.taxonomy import FINE_DIMS
 
+def scale(cache: str, folder: Path) -> dict:
+    """Each run in a fresh interpreter (imports included): the first parses everything, the second reads the cache."""
+    env = {**os.environ, "RT_EXPLORE_CACHE": cache}
     runs = {}
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
-        os.environ["RT_EXPLORE_CACHE"] = cache  # a fresh cache: the first run parses, the second reads it
-        folder = Path(tmp)
-        write_synthetic(folder, count)
-        for run in ("cold", "cached"):
-            start = time.perf_counter()
-            catalog = load_catalog([folder])
-            loaded = time.perf_counter()
-            found = gaps(catalog, FINE_DIMS)
-            done = time.perf_counter()
-            assert not catalog.problems, catalog.problems[:3]
-            runs[run] = {"load_and_validate_s": round(loaded - start, 3), "gaps_s": round(done - loaded, 3),
-                         "total_s": round(done - start, 3)}
-    return {"entries": len(catalog), **runs, "target_s": 3.0, "gaps_found": len(found),
-            "load_average_1min": round(os.getloadavg()[0], 2)}
+    for run in ("cold", "cached"):
+        out = subprocess.run([sys.executable, "-c", SCALE, str(folder)], check=True, capture_output=True, env=env,
+                             text=True, cwd=ROOT)
+        runs[run] = json.loads(out.stdout)
+    return {**runs, "target_s": TARGET_S}
+
+
+def write_report(results: dict) -> Path:
+    c, s, m = results["cold_start"], results["scale"], results["machine"]
+    cold, cached = s["cold"], s["cached"]
+    lines = [
+        "# Knowledge-base speed",
+        "",
+        f"Written by `python benchmarks/bench_knowledge.py` ({m['machine']}, load average {m['load_before']:.2f} "
+        f"before and {m['load_after']:.2f} after the run; wall-clock figures rise with other work on the machine).",
+        "",
+        "| measure | figure | target | met |",
+        "|---|---|---|---|",
+        f"| `rt-explore list --json` ({c['entries']} entries), median of {c['runs']} | {c['list_json_s'] * 1000:.0f} ms"
+        f" | | |",
+        f"| `python -c \"import typer, rich, yaml\"`, median of {c['runs']}, same run | "
+        f"{c['import_typer_rich_yaml_s'] * 1000:.0f} ms | | |",
+        f"| ratio | {c['ratio']:.2f}x | <= {c['target_ratio']}x | {_met(c['ratio'] <= c['target_ratio'])} |",
+        f"| {cold['entries']} entries, cold: load + validate (errors) | {cold['load_and_validate_s']:.2f} s | | |",
+        f"| ... warnings (validate's second pass) | {cold['warnings_s']:.2f} s | | |",
+        f"| ... gaps (fine grid) | {cold['gaps_s']:.2f} s | | |",
+        f"| cold total, in a fresh process (CPU {cold['cpu_s']:.2f} s) | {cold['total_s']:.2f} s "
+        f"| < {s['target_s']:.0f} s | {_met(cold['total_s'] < s['target_s'])} |",
+        f"| the same from the cache the cold run wrote (CPU {cached['cpu_s']:.2f} s) | {cached['total_s']:.2f} s | | |",
+        "",
+        "Cold means an empty catalog cache: every entry file is read and parsed (PyYAML's C loader, about 80 µs an "
+        "entry, most of the cold time) and checked. The cache (JSON, rt_explore/catalog/cache.py) is what "
+        "`rt-explore list` reads on every later start.",
+        "",
+    ]
+    out = ROOT / "docs" / "bench_knowledge.md"
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return out
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "no"
 
 
 def main() -> None:
-    results = {"cold_start": cold_start(), "scale": scale()}
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _machine import machine_meta
+
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as user_cache, \
+            tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_synthetic(folder, COUNT)
+        results = {"scale": scale(cache, folder), "cold_start": cold_start(user_cache)}
+    results["machine"] = machine_meta(started, load_before)
     out = ROOT / "docs" / "bench_knowledge.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    report = write_report(results)
     c, s = results["cold_start"], results["scale"]
-    print(f"list --json cold start: {c['list_json_s'] * 1000:.0f} ms vs import typer+rich+yaml "
-          f"{c['import_typer_rich_yaml_s'] * 1000:.0f} ms -> {c['ratio']:.2f}x (target <= 1.5x)")
+    print(f"list --json cold start ({c['entries']} entries): {c['list_json_s'] * 1000:.0f} ms vs import "
+          f"typer+rich+yaml {c['import_typer_rich_yaml_s'] * 1000:.0f} ms -> {c['ratio']:.2f}x "
+          f"(target <= {TARGET_RATIO}x)")
     for run in ("cold", "cached"):
         r = s[run]
-        print(f"{s['entries']} entries, {run}: load+validate {r['load_and_validate_s']:.2f} s, "
-              f"gaps {r['gaps_s']:.2f} s, total {r['total_s']:.2f} s (target < 3 s)")
-    print(f"load average during the run: {s['load_average_1min']} (2 cores; other work inflates the figures)")
-    print(f"wrote {out.relative_to(ROOT)}")
+        print(f"{r['entries']} entries, {run}: load+validate {r['load_and_validate_s']:.2f} s, warnings "
+              f"{r['warnings_s']:.2f} s, gaps {r['gaps_s']:.2f} s, total {r['total_s']:.2f} s "
+              f"(CPU {r['cpu_s']:.2f} s; target < {TARGET_S:.0f} s cold)")
+    m = results["machine"]
+    print(f"load average {m['load_before']:.2f} before, {m['load_after']:.2f} after (2 cores shared with other work)")
+    print(f"wrote {out.relative_to(ROOT)} and {report.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from .. import __version__
 from ..taxonomy import DEFAULT_PATH
 from .schema import Entry, Problem
 
-FORMAT = 1
+FORMAT = 2  # 2: entries carry `checked`, problems a severity
 
 
 def cache_dir() -> Path | None:

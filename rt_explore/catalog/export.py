@@ -1,4 +1,7 @@
-"""Export the catalog: the taxonomy table (markdown, LaTeX, JSON), the bibliography (BibTeX), a report (HTML)."""
+"""Export the catalog: the taxonomy table (markdown, LaTeX, JSON), the bibliography (BibTeX), a report (HTML).
+
+The browsable static site (``export --format site``) is a folder, not a text: ``rt_explore.site`` builds it.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ FORMATS = ("markdown", "latex", "bibtex", "json", "html")
 def render(catalog: Catalog, fmt: str) -> str:
     renderers = {"markdown": markdown, "latex": latex, "bibtex": bibtex, "json": as_json, "html": report}
     if fmt not in renderers:
-        raise UsageError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
+        raise UsageError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)} or site")
     return renderers[fmt](catalog)
 
 
@@ -108,21 +111,23 @@ def _bib_value(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def bibtex_record(e: Entry) -> str:
+    """One entry's BibTeX record, keyed by its id."""
+    authors = " and ".join(_bib_value(a) for a in e.authors)
+    fields = [("title", "{" + _bib_value(e.title) + "}"), ("author", authors), ("year", str(e.year))]
+    if e.arxiv:
+        fields += [("eprint", e.arxiv), ("archivePrefix", "arXiv"), ("url", f"https://arxiv.org/abs/{e.arxiv}")]
+    elif e.url:
+        fields.append(("url", e.url))
+    if e.venue:
+        fields.append(("note", _bib_value(e.venue)))
+    kind = "article" if e.arxiv else "misc"
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+    return f"@{kind}{{{e.id},\n{body}\n}}"
+
+
 def bibtex(catalog: Catalog) -> str:
-    records = []
-    for e in catalog:
-        authors = " and ".join(_bib_value(a) for a in e.authors)
-        fields = [("title", "{" + _bib_value(e.title) + "}"), ("author", authors), ("year", str(e.year))]
-        if e.arxiv:
-            fields += [("eprint", e.arxiv), ("archivePrefix", "arXiv"), ("url", f"https://arxiv.org/abs/{e.arxiv}")]
-        elif e.url:
-            fields.append(("url", e.url))
-        if e.venue:
-            fields.append(("note", _bib_value(e.venue)))
-        kind = "article" if e.arxiv else "misc"
-        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
-        records.append(f"@{kind}{{{e.id},\n{body}\n}}")
-    return "\n\n".join(records) + "\n"
+    return "\n\n".join(bibtex_record(e) for e in catalog) + "\n"
 
 
 def as_json(catalog: Catalog) -> str:

@@ -48,7 +48,10 @@ def entry_files(directory: Path) -> list[Path]:
     """The entry files of a catalog folder (not recursive), sorted by name."""
     if not directory.is_dir():
         raise UsageError(f"catalog folder not found: {directory}")
-    return sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    # scandir knows each entry's type without a stat call per file; names sort ~10x faster than Paths
+    with os.scandir(directory) as found:
+        names = sorted(e.name for e in found if os.path.splitext(e.name)[1] in SUFFIXES and e.is_file())
+    return [directory / name for name in names]
 
 
 def _parse_folder(directory: Path, tax: Taxonomy) -> tuple[dict[str, Entry], list[Problem]]:
@@ -117,10 +120,12 @@ def load_catalog(extra_dirs: Sequence[Path | str] = (), *, taxonomy: Taxonomy | 
     return Catalog(tax, ordered, problems, (BUILTIN_DIR, *dirs))
 
 
-def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path | str] = ()) -> tuple[int, list[Problem]]:
+def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path | str] = (), *,
+                   warnings: bool = False) -> tuple[int, list[Problem]]:
     """Check the given files or folders; builds_on may name them or any catalog entry.
 
-    Returns the number of files checked and every problem found.
+    Returns the number of files checked and every problem found: errors, then (with ``warnings``)
+    the warnings of :mod:`.review`, each Problem saying its severity.
     """
     files: list[Path] = []
     for path in paths:
@@ -132,10 +137,15 @@ def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path | str] = ())
             raise UsageError(f"no such file or folder: {path}")
     tax = load_taxonomy()
     entries, problems = _parse_all(files, tax)
-    known = set(entries)
+    context: dict[str, Entry] = {}
     try:
-        known |= set(load_catalog(extra_dirs, taxonomy=tax).entries)
+        context.update(load_catalog(extra_dirs, taxonomy=tax).entries)
     except UsageError:
         pass
-    problems.extend(_check_references(entries.values(), known))
+    context.update(entries)
+    problems.extend(_check_references(entries.values(), set(context)))
+    if warnings:
+        from .review import review
+
+        problems.extend(review(entries.values(), context, tax))
     return len(files), problems

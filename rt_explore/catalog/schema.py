@@ -28,7 +28,7 @@ class Entry(NamedTuple):
     mechanisms: tuple[str, ...] = ()
     notes: str | None = None
     tags: tuple[str, ...] = ()
-    checked: dict[str, str] | None = None  # {on: YYYY-MM-DD, source: URL, title: first|current}
+    checked: dict[str, str] | None = None  # {on: YYYY-MM-DD, source: URL, title?: first|current}
     path: Path | None = None
     lines: dict[str, int] = {}  # field -> 1-based line in the file; never mutated
 
@@ -59,19 +59,25 @@ class Entry(NamedTuple):
 
 
 class Problem(NamedTuple):
+    """Something wrong with an entry file. An ``error`` stops the entry loading; a ``warning`` does not,
+    but ``validate --strict`` fails on it (docs/catalog.md lists both kinds)."""
+
     path: str
     message: str
     line: int | None = None
     field: str | None = None
+    severity: str = "error"  # error | warning
 
     def __str__(self) -> str:
         path = _display(self.path)
         where = f"{path}:{self.line}" if self.line else path
         what = f" {self.field}:" if self.field else ""
-        return f"{where}:{what} {self.message}"
+        kind = " warning:" if self.severity == "warning" else ""
+        return f"{where}:{what}{kind} {self.message}"
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "line": self.line, "field": self.field, "message": self.message}
+        return {"path": self.path, "line": self.line, "field": self.field, "message": self.message,
+                "severity": self.severity}
 
 
 def _display(path: str) -> str:

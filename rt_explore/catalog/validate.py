@@ -1,7 +1,7 @@
 """Read and check catalog entry files; every problem comes back with its file, line and field.
 
 Nothing here raises on bad input: a file either yields an :class:`Entry` or a list of
-:class:`Problem` (often both: an entry with warnings is still loaded only if it has no problems).
+:class:`Problem` errors. Warnings, which do not stop an entry loading, are in :mod:`.review`.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def parse_entry(path: Path, tax: Taxonomy) -> tuple[Entry | None, list[Problem]]
     _check_citation(data, out)
     _check_classification(data, tax, out)
     _check_lists(data, tax, out)
+    _check_checked(data, out)
     if out.problems:
         return None, out.problems
     entry = Entry(
@@ -87,7 +88,7 @@ def parse_entry(path: Path, tax: Taxonomy) -> tuple[Entry | None, list[Problem]]
         mechanisms=tuple(data.get("mechanisms") or ()),
         notes=" ".join(data["notes"].split()) if data.get("notes") else None,
         tags=tuple(data.get("tags") or ()),
-        checked={k: str(v) for k, v in data["checked"].items()} if isinstance(data.get("checked"), dict) else None,
+        checked={k: str(v) for k, v in _checked_mapping(data["checked"]).items()} if "checked" in data else None,
         path=path,
         lines=lines,
     )
@@ -154,8 +155,17 @@ def _check_citation(data: dict, out: _Collector) -> None:
         out.add("arxiv", f"malformed arXiv id {arxiv!r}: month {mm:02d} does not exist")
     elif NEW_ARXIV_RE.match(arxiv) and (yy, mm) < (7, 4):
         out.add("arxiv", f"malformed arXiv id {arxiv!r}: new-style ids start in April 2007")
-    elif year is not None and year < arxiv_year:
-        out.add("year", f"year {year} is before the arXiv id's year {arxiv_year}")
+    elif NEW_ARXIV_RE.match(arxiv) and len(match.group(3)) != (5 if yy >= 15 else 4):
+        out.add("arxiv", f"malformed arXiv id {arxiv!r}: ids from {'2015 on' if yy >= 15 else 'before 2015'} have "
+                f"{5 if yy >= 15 else 4} digits after the dot")
+    elif year is not None and year < arxiv_year and not (mm == 1 and year == arxiv_year - 1):
+        # A January id may belong to a paper first posted on 31 December (Titans, 2501.00663: v1 on
+        # 31 Dec 2024): arXiv numbers a submission by the month of its announcement.
+        allow = f" (a January id allows {arxiv_year - 1})" if mm == 1 else ""
+        out.add("year", f"year {year} is before the arXiv id's year {arxiv_year}{allow}")
+
+
+_CLASSIFICATIONS: dict[tuple, tuple[Taxonomy, list[tuple[str, str]]]] = {}
 
 
 def _check_classification(data: dict, tax: Taxonomy, out: _Collector) -> None:
@@ -165,6 +175,23 @@ def _check_classification(data: dict, tax: Taxonomy, out: _Collector) -> None:
     if not isinstance(cls, dict):
         out.add("classification", "must be a mapping of dimension: value")
         return
+    # Entries share a few dozen classifications: each is checked once (half the time of a cold load).
+    try:
+        key = (id(tax), *((k, type(k), v, type(v)) for k, v in cls.items()))  # types: 1 == True
+        known = _CLASSIFICATIONS.get(key)
+    except TypeError:  # a list or mapping as a value: check it afresh
+        key, known = None, None
+    if known is None or known[0] is not tax:
+        found = _Collector(out.path, {})
+        _classification_problems(cls, tax, found)
+        known = (tax, [(p.field, p.message) for p in found.problems])
+        if key is not None and len(_CLASSIFICATIONS) < 10_000:
+            _CLASSIFICATIONS[key] = known
+    for field, message in known[1]:
+        out.add(field, message)
+
+
+def _classification_problems(cls: dict, tax: Taxonomy, out: _Collector) -> None:
     ok = True
     for dim_id, value in cls.items():
         field = f"classification.{dim_id}"
@@ -188,6 +215,10 @@ def _check_classification(data: dict, tax: Taxonomy, out: _Collector) -> None:
             ok = False
         elif dim.id not in gone and dim.id not in cls:
             out.add(f"classification.{dim.id}", f"required for axis {cls['axis']}")
+            ok = False
+    for dim_id in cls:
+        if dim_id in gone and tax.dimension(dim_id).level != "primary":
+            out.add(f"classification.{dim_id}", f"has no meaning when axis is {cls['axis']}; leave it out")
             ok = False
     if ok:
         reason = tax.exclusion(cls)
@@ -215,3 +246,69 @@ def _check_lists(data: dict, tax: Taxonomy, out: _Collector) -> None:
                 out.add(key, f"unknown mechanism {item!r}; expected one of {', '.join(sorted(known))}")
         if key == "builds_on" and data.get("id") in items:
             out.add(key, "an entry cannot build on itself")
+
+
+CHECKED_KEYS = ("on", "source", "title")
+CHECKED_TITLES = ("first", "current")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _as_date(value: object) -> datetime.date | None:
+    """A YAML date, or a YYYY-MM-DD string naming a real day; None for anything else (times included)."""
+    if isinstance(value, datetime.datetime):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and DATE_RE.match(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _check_checked(data: dict, out: _Collector) -> None:
+    """``checked: {on: YYYY-MM-DD, source: URL, title: first|current}``: where and when the citation was checked."""
+    if "checked" not in data:
+        return
+    checked = data["checked"]
+    if not isinstance(checked, dict):
+        out.add("checked", "must be a mapping {on: YYYY-MM-DD, source: URL, title: first|current}")
+        return
+    checked = _checked_mapping(checked)
+    for key in checked:
+        if key not in CHECKED_KEYS:
+            out.add(f"checked.{key}", f"unknown key; allowed keys are {', '.join(CHECKED_KEYS)}")
+    if "on" not in checked:
+        out.add("checked.on", "required: the day the citation was checked, YYYY-MM-DD")
+    else:
+        day = _as_date(checked["on"])
+        # One day of slack: a contributor east of the machine's time zone may already be on tomorrow.
+        latest = datetime.date.today() + datetime.timedelta(days=1)
+        posted = _arxiv_month(data.get("arxiv"))
+        if day is None:
+            out.add("checked.on", f"must be a date YYYY-MM-DD, got {checked['on']!r}")
+        elif day > latest:
+            out.add("checked.on", f"{day} is in the future")
+        elif posted is not None and day < posted - datetime.timedelta(days=1):
+            out.add("checked.on", f"{day} is before the arXiv id's month {posted:%Y-%m}: the paper was not posted yet")
+    if "source" not in checked:
+        out.add("checked.source", "required: the page the citation was checked against (the arXiv abstract page)")
+    elif not (isinstance(checked["source"], str) and re.match(r"^https?://\S+$", checked["source"])):
+        out.add("checked.source", f"must be an http(s) URL, got {checked['source']!r}")
+    if "title" in checked and checked["title"] not in CHECKED_TITLES:
+        out.add("checked.title", f"must be first or current (which arXiv version the title is), got "
+                f"{checked['title']!r}")
+
+
+def _checked_mapping(checked: dict) -> dict:
+    # YAML 1.1, which PyYAML reads, takes an unquoted `on` for the boolean true: `{on: 2026-11-30}` arrives
+    # as {True: ...}. The key is ours, so read it back as "on" rather than make every entry quote it.
+    return {("on" if key is True else key): value for key, value in checked.items()}
+
+
+def _arxiv_month(arxiv: object) -> datetime.date | None:
+    match = NEW_ARXIV_RE.match(arxiv) if isinstance(arxiv, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return datetime.date(2000 + int(match.group(1)), int(match.group(2)), 1)

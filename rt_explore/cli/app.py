@@ -13,7 +13,9 @@ app = typer.Typer(
     name="rt-explore",
     help="A knowledge base and design-space explorer for recurrent transformer architectures.",
     context_settings={"help_option_names": ["-h", "--help"]},
-    add_completion=False,
+    # --install-completion / --show-completion: building the two options costs ~0.3 ms a start; a shell
+    # asks for completions through _RT_EXPLORE_COMPLETE with no command on argv, so every command is loaded.
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -63,8 +65,8 @@ def load():
 # otherwise dominate `rt-explore list`.
 COMMAND_MODULES = {
     "list": "knowledge", "show": "knowledge", "grid": "knowledge", "cells": "knowledge", "gaps": "knowledge",
-    "validate": "knowledge", "export": "knowledge", "scaffold": "scaffold", "train": "build", "bench": "build",
-    "tasks": "build", "probe": "probe",
+    "export": "knowledge", "scaffold": "scaffold", "train": "build", "bench": "build",
+    "tasks": "build", "probe": "probe", "validate": "contribute", "new": "contribute", "import": "contribute",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--catalog",)
 

@@ -1,4 +1,4 @@
-"""Knowledge-base commands: list, show, grid, cells, gaps, validate, export.
+"""Knowledge-base commands: list, show, grid, cells, gaps, export (validate is in contribute.py).
 
 None of these import torch; ``list`` does not import networkx either.
 """
@@ -22,17 +22,46 @@ DimsOpt = Annotated[
 FineOpt = Annotated[bool, typer.Option("--fine", help="Use step_unit instead of tokens_per_step (the finer grid).")]
 
 
+# Shell completion of values (called only while a shell asks for completions, never on a normal run).
+def _complete_ids(incomplete: str) -> list[str]:
+    from ..catalog import load_catalog
+
+    return [i for i in load_catalog().entries if i.startswith(incomplete)]
+
+
+def _complete_values(dim_id: str):
+    def complete(incomplete: str) -> list[str]:
+        from ..taxonomy import load_taxonomy
+
+        return [v for v in load_taxonomy().dimension(dim_id).value_ids if v.startswith(incomplete)]
+
+    return complete
+
+
+def _complete_tags(incomplete: str) -> list[str]:
+    from ..catalog import load_catalog
+
+    return sorted({t for e in load_catalog() for t in e.tags if t.startswith(incomplete)})
+
+
 @app.command("list")
 def list_entries(
-    axis: Annotated[str | None, typer.Option(help="depth, step, depth+step or none.", show_default=False)] = None,
+    axis: Annotated[str | None, typer.Option(help="depth, step, depth+step or none.", show_default=False,
+                                             autocompletion=_complete_values("axis"))] = None,
     tokens_per_step: Annotated[
-        str | None, typer.Option("--tokens-per-step", help="gt1, eq1 or lt1 (or >1, =1, <1).", show_default=False)
+        str | None, typer.Option("--tokens-per-step", help="gt1, eq1 or lt1 (or >1, =1, <1).", show_default=False,
+                                 autocompletion=_complete_values("tokens_per_step"))
     ] = None,
     step_unit: Annotated[str | None, typer.Option("--step-unit", help="sequence, chunk, token, ponder, latent.",
-                                                  show_default=False)] = None,
-    tag: Annotated[str | None, typer.Option(help="Only entries with this tag.", show_default=False)] = None,
+                                                  show_default=False, autocompletion=_complete_values("step_unit"))
+                         ] = None,
+    tag: Annotated[str | None, typer.Option(help="Only entries with this tag.", show_default=False,
+                                            autocompletion=_complete_tags)] = None,
     search: Annotated[str | None, typer.Option(help="Case-insensitive text search over names, titles, "
                                                "authors, summaries and notes.", show_default=False)] = None,
+    where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE on any dimension, repeatable "
+                                                    "(e.g. loop_topology=nested, contribution=analysis).",
+                                                    show_default=False)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Catalog entries matching all filters, as a table or JSON."""
@@ -40,7 +69,7 @@ def list_entries(
 
     catalog = load()
     rows = filter_entries(catalog, catalog.taxonomy, axis=axis, tokens_per_step=tokens_per_step,
-                          step_unit=step_unit, tag=tag, search=search)
+                          step_unit=step_unit, tag=tag, search=search, where=where or ())
     if as_json:
         emit_json([list_row(e) for e in rows])
         return
@@ -54,7 +83,8 @@ def list_entries(
 
 @app.command()
 def show(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="A catalog id, e.g. universal-transformer.")],
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="A catalog id, e.g. universal-transformer.",
+                                            autocompletion=_complete_ids)],
     as_json: JsonOpt = False,
 ) -> None:
     """One entry: citation, classification, mechanisms, lineage, its cell and neighbouring cells."""
@@ -244,40 +274,32 @@ def gaps(
 
 
 @app.command()
-def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Entry files or folders (default: the whole catalog).",
-                                                      show_default=False)] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Schema and consistency check of the catalog (or the given files); every problem listed, exit 1 if any."""
-    from ..catalog import BUILTIN_DIR, validate_paths
-    from ..catalog.loader import user_dirs
-    from ..errors import ProblemsFound
-    from .app import Settings
-
-    targets = list(paths) if paths else [BUILTIN_DIR, *user_dirs(Settings.catalog_dirs)]
-    count, problems = validate_paths(targets, Settings.catalog_dirs)
-    if as_json:
-        emit_json({"files": count, "problems": [p.to_dict() for p in problems]})
-    else:
-        import sys
-
-        for p in problems:
-            print(p, file=sys.stderr)
-        print(f"{count} files checked, {len(problems)} problems")
-    if problems:
-        raise ProblemsFound("")
-
-
-@app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, latex, bibtex, json or html.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.",
-                                                show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, latex, bibtex, json, html (one page) "
+                                     "or site (a browsable folder; needs -o DIR).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE (or DIR for site) "
+                                                "instead of stdout.", show_default=False)] = None,
+    docs: Annotated[Path | None, typer.Option(help="site: the reports folder for the evidence pages (default: "
+                                              "docs/ of the checkout, when there is one).", show_default=False)] = None,
 ) -> None:
-    """The taxonomy table, the bibliography, or a static HTML report."""
+    """The taxonomy table, the bibliography, a one-page HTML report, or a static site to browse offline."""
     import sys
 
+    from ..errors import UsageError
+
+    if fmt == "site":
+        from ..site import build_site
+
+        if output is None:
+            raise UsageError("--format site writes a folder: give it with -o DIR")
+        if docs is not None and not docs.is_dir():
+            raise UsageError(f"--docs: no such folder: {docs}")
+        built = build_site(load(), output, docs=docs)
+        print(f"wrote {built.path}/ ({built.pages} pages: {built.entries} entries, {built.reports} reports; "
+              f"open {built.path / 'index.html'})", file=sys.stderr)
+        return
+    if docs is not None:
+        raise UsageError("--docs is for --format site")
     from ..catalog.export import render
     from .output import write_text_atomically
 

@@ -136,19 +136,24 @@ def print_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *, ti
 
 def print_fields(heading: Sequence[str], fields: Sequence[tuple[str, str]], extra: Sequence[str] = ()) -> None:
     """A record: heading lines, then ``label  value`` lines, then extra lines. Plain text when piped
-    (one line per field, never wrapped); bold labels and word-wrapped values on a terminal."""
+    (one line per field, never wrapped); bold labels and values wrapped beside them on a terminal."""
     width = max((len(label) for label, _ in fields), default=0) + 2
     if not is_terminal():
         lines = [*heading, *(f"{label:<{width}}{one_line(value)}" for label, value in fields), *extra]
         sys.stdout.write("".join(line.rstrip() + "\n" for line in lines))
         return
+    from rich.table import Table
     from rich.text import Text
 
     out = console()
-    for line in heading:
-        out.print(Text(line), soft_wrap=False)
+    for i, line in enumerate(heading):
+        out.print(Text(line, style="bold" if i == 0 else ""))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()  # values wrap under themselves, not under the labels
     for label, value in fields:
-        out.print(Text.assemble((f"{label:<{width}}", "bold"), value))
+        grid.add_row(Text(label), Text(value))
+    out.print(grid)
     for line in extra:
         out.print(Text(line))
 

@@ -79,6 +79,7 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
     for dim in tax.secondary():
         if dim.id not in cell and dim.default is not None:
             cell[dim.id] = dim.default
+    cell, catalog_only = tax.without_catalog_only(cell)  # loop_topology, contribution, ...: a note each, not code
     if cell.get("halting") == "adaptive" and (axis, unit) not in core.adaptive:
         cells = ", ".join("/".join(k) for c in CORES for k in c.adaptive)
         raise UsageError(f"adaptive halting is generated for {cells}, not {label}")
@@ -110,7 +111,7 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
         raise UsageError(f"negative_eigenvalues needs a delta-rule mixer (delta-rule, gated-delta-rule), "
                          f"not {options['mixer']}: linear attention has no step size beta")
     return ModelSpec(name=safe_name(name) if name else default_name(ordered), cell=ordered, options=options,
-                     origin=origin, neighbours=neighbours)
+                     origin=origin, neighbours=neighbours, notes=catalog_only)
 
 
 def split_dimension_options(given: Mapping[str, object], tax: Taxonomy) -> tuple[dict[str, str], dict[str, object]]:
@@ -123,7 +124,7 @@ def split_dimension_options(given: Mapping[str, object], tax: Taxonomy) -> tuple
     dims: dict[str, str] = {}
     options: dict[str, object] = {}
     for key, value in given.items():
-        dim_id = key.replace("_", "-")
+        dim_id = key.replace("-", "_")
         if dim_id not in tax.dimension_ids:
             options[key] = value
             continue
@@ -183,7 +184,7 @@ def spec_from_entry(entry: Entry, tax: Taxonomy, given: Mapping[str, object], na
                       neighbours=(entry.id,), strict=False)
     if given:
         resolve_options(spec.cell, given, strict=True)  # the user's own options must all apply
-    return ModelSpec(spec.name, spec.cell, spec.options, spec.origin, spec.neighbours, tuple(notes))
+    return ModelSpec(spec.name, spec.cell, spec.options, spec.origin, spec.neighbours, (*notes, *spec.notes))
 
 
 def spec_from_gap(rank: int, catalog: Catalog, dims: tuple[str, ...], given: Mapping[str, object],

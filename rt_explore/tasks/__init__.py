@@ -13,6 +13,7 @@ from typing import Any
 from rt_explore.tasks.base import Batch, Task
 from rt_explore.tasks.boolean import BooleanTask
 from rt_explore.tasks.flip_flop import FlipFlopTask
+from rt_explore.tasks.modular_arithmetic import ModularArithmeticTask
 from rt_explore.tasks.modular_count import ModularCountTask
 from rt_explore.tasks.parity import ParityTask
 from rt_explore.tasks.permutation import PermutationTask
@@ -23,8 +24,8 @@ from rt_explore.tasks.sentences import SentencesTask
 # Ordered from state tracking to multi-step reasoning and recall; then units closed by delimiters.
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
-    for cls in (ParityTask, ModularCountTask, PermutationTask, FlipFlopTask, ReachabilityTask,
-                BooleanTask, RecallTask, SentencesTask)
+    for cls in (ParityTask, ModularCountTask, ModularArithmeticTask, PermutationTask, FlipFlopTask,
+                ReachabilityTask, BooleanTask, RecallTask, SentencesTask)
 }
 
 

@@ -75,6 +75,11 @@ class Task(ABC):
         correct = (logits.argmax(dim=-1) == batch.targets) & batch.mask
         return int(correct.sum()) / scored
 
+    def test_variants(self) -> dict[str, Task]:
+        """Other distributions to score a model trained on this task on, by name, at the test lengths: for
+        protocols that change more than the length (flip-flop's sparse and dense tests). {} for most tasks."""
+        return {}
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"{type(self).__name__}({args})"
@@ -99,6 +104,43 @@ class Task(ABC):
         if value not in choices:
             raise ValueError(f"{self.name}: {param} must be one of {', '.join(choices)}; got {value!r}")
         return value
+
+    def _lengths(self, param: str, value: Any) -> tuple[int, ...]:
+        """Positive task lengths written "6,8,12" (or given as a sequence of ints), sorted, without repeats;
+        "" means none given."""
+        items = [item.strip() for item in value.split(",") if item.strip()] if isinstance(value, str) else value
+        try:
+            lengths = tuple(sorted({self._int(param, int(x) if isinstance(x, str) else x, 1) for x in items}))
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name}: {param} must be positive integers separated by commas "
+                             f"(e.g. '6,8,12'), got {value!r}") from None
+        return lengths
+
+    def _set_lengths(self, defaults: tuple[tuple[int, ...], tuple[int, ...]], min_train_length: int,
+                     test_lengths: Any, minimum: int = 1) -> None:
+        """Set `train_lengths` (min_train_length..max_train_length) and `test_lengths`, and resolve the two
+        parameters that choose them: min_train_length 0 and test_lengths "" keep the task's `defaults`.
+
+        So the published protocols are parameters. Delétang et al. (arXiv 2207.02098) train on lengths up
+        to 40 and Grazzi et al. (arXiv 2411.12537) on 3..40, testing to 256: `min_train_length=3,
+        max_train_length=40, test_lengths="40,64,128,256"`; training's new-positions accuracy then scores
+        only the positions past length 40 (`training.evaluate.new_positions_accuracy`). Chen 2026 (arXiv
+        2603.21676) trains reachability on 1..5 hops and tests 6, 8, 12: `max_train_length=5,
+        test_lengths="6,8,12"`; boolean logic on depths 1..8, tested to 14: `max_train_length=8,
+        test_lengths="10,12,14"`.
+        """
+        train, test = defaults
+        self._int("min_train_length", min_train_length, 0, self.max_train_length)
+        if min_train_length:
+            train = tuple(range(max(min_train_length, minimum), self.max_train_length + 1))
+        given = self._lengths("test_lengths", test_lengths)
+        self.train_lengths, self.test_lengths = train, given or test
+        self.min_train_length = self.train_lengths[0]
+
+    def _length_params(self) -> dict[str, Any]:
+        """min_train_length, max_train_length and test_lengths, resolved, for `params`."""
+        return {"min_train_length": self.min_train_length, "max_train_length": self.max_train_length,
+                "test_lengths": ",".join(map(str, self.test_lengths))}
 
     def _check_batch_args(self, batch_size: int, length: int, minimum: int = 1,
                           maximum: int | None = None) -> None:

@@ -4,6 +4,9 @@ From "Neural Networks and the Chomsky Hierarchy", Grégoire Delétang et al., 20
 (the regular task "parity check"; here every prefix is labelled, not only the whole string).
 Tokens: 0 and 1 are the bits; the target at position t is the parity of bits 0..t (0 even, 1 odd).
 A two-state automaton solves it, yet attention without recurrence generalises poorly to longer strings.
+
+Lengths are parameters: `min_train_length` (0: a quarter of `max_train_length`), `max_train_length`,
+`test_lengths` ("6,8,12"; "": L, 2L, 4L); `Task._set_lengths` gives the published protocols.
 """
 
 from __future__ import annotations
@@ -23,14 +26,14 @@ class ParityTask(Task):
     reference = "Neural Networks and the Chomsky Hierarchy; Delétang et al.; 2023; arXiv:2207.02098"
     length_name = "sequence length"
 
-    def __init__(self, *, max_train_length: int = 16) -> None:
+    def __init__(self, *, min_train_length: int = 0, max_train_length: int = 16, test_lengths: str = "") -> None:
         self.max_train_length = self._int("max_train_length", max_train_length, 1)
+        self._set_lengths(sequence_lengths(self.max_train_length), min_train_length, test_lengths)
         self.vocab_size = 2
-        self.train_lengths, self.test_lengths = sequence_lengths(self.max_train_length)
         self.chance = 0.5
 
     def params(self) -> dict[str, Any]:
-        return {"max_train_length": self.max_train_length}
+        return self._length_params()
 
     def sequence_length(self, length: int) -> int:
         return length

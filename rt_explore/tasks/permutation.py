@@ -9,7 +9,11 @@ Elements are permutations of {0..4} written as tuples p with p[i] the image of i
 lexicographic order of the tuples (S5: 120 ids, A5: the 60 even ones). Composition order, fixed here:
 the state after tokens x_1..x_t is "x_1, then x_2, ..., then x_t", i.e. it maps i to
 x_t(...x_2(x_1(i))); in right-to-left notation P_t = x_t ∘ P_{t-1}. The target at every position is
-the id of that state. Inputs and targets share the element ids.
+the id of that state (a label at every position, as Merrill et al. train and score their word
+problems). Inputs and targets share the element ids.
+
+Lengths are parameters: `min_train_length` (0: a quarter of `max_train_length`), `max_train_length`,
+`test_lengths` ("6,8,12"; "": L, 2L, 4L); `Task._set_lengths` gives the published protocols.
 """
 
 from __future__ import annotations
@@ -58,16 +62,17 @@ class PermutationTask(Task):
     reference = "The Illusion of State in State-Space Models; Merrill et al.; 2024; arXiv:2404.08819"
     length_name = "sequence length"
 
-    def __init__(self, *, group: str = "A5", max_train_length: int = 16) -> None:
+    def __init__(self, *, group: str = "A5", min_train_length: int = 0, max_train_length: int = 16,
+                 test_lengths: str = "") -> None:
         self.group = self._choice("group", group, GROUPS)
         self.max_train_length = self._int("max_train_length", max_train_length, 1)
+        self._set_lengths(sequence_lengths(self.max_train_length), min_train_length, test_lengths)
         self.elements = group_elements(self.group)
         self.vocab_size = len(self.elements)
-        self.train_lengths, self.test_lengths = sequence_lengths(self.max_train_length)
         self.chance = 1.0 / len(self.elements)
 
     def params(self) -> dict[str, Any]:
-        return {"group": self.group, "max_train_length": self.max_train_length}
+        return {"group": self.group, **self._length_params()}
 
     def sequence_length(self, length: int) -> int:
         return length

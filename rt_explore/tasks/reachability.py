@@ -18,6 +18,10 @@ Two ways to ask (`answer`):
   and in our measurements a 2-layer width-64 transformer or LSTM stays at chance for 12k steps, even
   at 1 hop. "node" gives a gradient from the start (the answer is a token to copy).
 
+Lengths are parameters: `min_train_length` (0: 1), `max_train_length`, `test_lengths` ("6,8,12"; "":
+1.5L, 2L, 3L, 4L). Chen's protocol, hops 1..5 in training and 6, 8, 12 at test: `max_train_length=5,
+test_lengths=6,8,12` (or `max_train_length=4` for 1..4).
+
 Tokens: node labels 0..N-1, then "," ends an edge, "?" starts the query, "=" asks for the answer, and
 the answers no and yes. A sequence reads `u v , u v , ... ? s =` and only "=" is scored.
 
@@ -55,8 +59,8 @@ class ReachabilityTask(Task):
                  "Generalization; Chen; 2026; arXiv:2603.21676")
     length_name = "hops"
 
-    def __init__(self, *, answer: str = "node", num_chains: int = 3, num_nodes: int = 64,
-                 max_train_length: int = 4, edges: str = "triples") -> None:
+    def __init__(self, *, answer: str = "node", num_chains: int = 3, num_nodes: int = 64, min_train_length: int = 0,
+                 max_train_length: int = 4, test_lengths: str = "", edges: str = "triples") -> None:
         self.answer = self._choice("answer", answer, ANSWERS)
         self.edges = self._choice("edges", edges, EDGES)
         if self.edges == "tokens" and self.answer != "node":
@@ -65,7 +69,7 @@ class ReachabilityTask(Task):
         self.num_chains = self._int("num_chains", num_chains, 2)
         self.num_nodes = self._int("num_nodes", num_nodes, 2)
         self.max_train_length = self._int("max_train_length", max_train_length, 1)
-        self.train_lengths, self.test_lengths = depth_lengths(self.max_train_length)
+        self._set_lengths(depth_lengths(self.max_train_length), min_train_length, test_lengths)
         longest = self.test_lengths[-1]
         if self.num_chains * (longest + 1) > self.num_nodes:
             raise ValueError(
@@ -83,7 +87,7 @@ class ReachabilityTask(Task):
 
     def params(self) -> dict[str, Any]:
         return {"answer": self.answer, "num_chains": self.num_chains, "num_nodes": self.num_nodes,
-                "max_train_length": self.max_train_length, "edges": self.edges}
+                **self._length_params(), "edges": self.edges}
 
     def sequence_length(self, length: int) -> int:
         if self.edges == "tokens":

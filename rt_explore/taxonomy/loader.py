@@ -50,6 +50,8 @@ def parse_taxonomy(data: object, path: Path) -> Taxonomy:
                 values=values,
                 default=raw.get("default"),
                 fine_of=raw.get("fine_of"),
+                catalog_only=bool(raw.get("catalog_only", False)),
+                generated=raw.get("generated"),
             )
         )
     constraints = tuple(
@@ -73,6 +75,9 @@ def _check_references(tax: Taxonomy, path: Path) -> None:
     for dim in tax.dimensions:
         if dim.default is not None and dim.default not in dim.value_ids:
             raise _fail(path, f"dimension {dim.id}", f"default {dim.default!r} is not one of its values")
+        if dim.generated is not None and (not dim.catalog_only or dim.generated not in dim.value_ids):
+            raise _fail(path, f"dimension {dim.id}", f"generated {dim.generated!r} needs catalog_only and one of "
+                        "its values")
         for value in dim.values:
             for other, implied in value.implies.items():
                 if other not in ids or implied not in tax.dimension(other).value_ids:

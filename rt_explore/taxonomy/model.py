@@ -39,6 +39,8 @@ class Dimension(NamedTuple):
     values: tuple[Value, ...]
     default: str | None = None
     fine_of: str | None = None
+    catalog_only: bool = False  # classifies papers; code generation does not vary it
+    generated: str | None = None  # for a catalog-only dimension: the value the generated cores realise
 
     @property
     def value_ids(self) -> tuple[str, ...]:
@@ -109,11 +111,15 @@ class Taxonomy(NamedTuple):
     # -- cells ---------------------------------------------------------------------------------
     def inapplicable(self, cell: Mapping[str, str]) -> set[str]:
         """Dimensions that mean nothing for this cell (e.g. step_unit when axis is none)."""
+        index = _values_index(self)
         out: set[str] = set()
         for dim_id, value_id in cell.items():
-            dim = self.dimension(dim_id)
-            if value_id in dim.value_ids:
-                out.update(dim.value(value_id).inapplicable)
+            values = index.get(dim_id)
+            if values is None:
+                self.dimension(dim_id)  # raises the UsageError naming the known dimensions
+            value = values.get(value_id) if isinstance(value_id, str) else None
+            if value is not None:
+                out.update(value.inapplicable)
         return out
 
     def is_comparator(self, cell: Mapping[str, str]) -> bool:
@@ -173,12 +179,44 @@ class Taxonomy(NamedTuple):
                         changed = True
         return out
 
+    def without_catalog_only(self, cell: Mapping[str, str]) -> tuple[Cell, tuple[str, ...]]:
+        """The cell without its catalog-only dimensions, and one note for each value the generator does not build.
+
+        Code generation asks this, so that a dimension added to the data as catalog-only needs no codegen edit.
+        """
+        out: Cell = {}
+        notes: list[str] = []
+        gone = self.inapplicable(cell)
+        for dim_id, value_id in cell.items():
+            dim = self.dimension(dim_id)
+            if not dim.catalog_only:
+                out[dim_id] = value_id
+            elif dim_id in gone:
+                notes.append(f"{dim_id}={value_id} has no meaning for this cell (axis {cell.get('axis')}); ignored")
+            elif value_id != dim.generated:
+                nearest = f"; scaffold builds {dim_id}={dim.generated}" if dim.generated else ""
+                notes.append(f"{dim_id}={value_id} is catalog-only and not generated{nearest}")
+        return out, tuple(notes)
+
     def validate_value(self, dim_id: str, value_id: object) -> str | None:
         """An error message when ``value_id`` is not a value of ``dim_id``, else None."""
         dim = self.dimension(dim_id)
+        if isinstance(value_id, str) and value_id.startswith("TODO"):
+            return f"left to fill: choose one of {', '.join(dim.value_ids)}"
         if not isinstance(value_id, str) or value_id not in dim.value_ids:
             return f"unknown value {value_id!r} for {dim_id}; expected one of {', '.join(dim.value_ids)}"
         return None
+
+
+_INDEXES: dict[int, tuple[Taxonomy, dict[str, dict[str, Value]]]] = {}
+
+
+def _values_index(tax: Taxonomy) -> dict[str, dict[str, Value]]:
+    """dimension id -> value id -> Value, built once per taxonomy (placing 10,000 entries asks it per entry)."""
+    cached = _INDEXES.get(id(tax))
+    if cached is None or cached[0] is not tax:
+        cached = _INDEXES[id(tax)] = (tax, {d.id: {v.id: v for v in d.values} for d in tax.dimensions})
+    return cached[1]
 
 
 def cell_key(cell: Mapping[str, str]) -> str:

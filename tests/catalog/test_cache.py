@@ -68,3 +68,19 @@ def test_problems_are_cached_too(tmp_path, monkeypatch):
     first = load_catalog([user]).problems
     second = load_catalog([user]).problems
     assert first == second and "malformed YAML" in first[0].message
+
+
+def test_the_cache_round_trips_checked_and_the_new_dimensions(tmp_path, monkeypatch):
+    monkeypatch.setenv("RT_EXPLORE_CACHE", str(tmp_path / "cache"))
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "cached.yaml").write_text(
+        ENTRY.format(name="Checked").replace("url: https://example.org/c", 'arxiv: "2501.00663"')
+        .replace("state: matrix}", "state: matrix, contribution: analysis}")
+        + "checked: {on: 2025-01-02, source: https://arxiv.org/abs/2501.00663, title: first}\n", encoding="utf-8")
+    fresh = load_catalog([user]).entries["cached"]
+    assert len(list((tmp_path / "cache").glob("catalog-*.json"))) == 2  # built-in and user folders
+    cached = load_catalog([user]).entries["cached"]
+    assert fresh.checked == {"on": "2025-01-02", "source": "https://arxiv.org/abs/2501.00663", "title": "first"}
+    assert cached == fresh and cached.checked == fresh.checked and cached.lines == fresh.lines
+    assert cached.value("contribution") == "analysis"

@@ -213,3 +213,123 @@ def test_the_builtin_catalog_is_valid_and_large_enough():
     catalog = load_catalog()
     assert [str(p) for p in catalog.problems] == []
     assert len(catalog) >= 80
+
+
+# -- checked: where and when the citation was checked ---------------------------------------------------------------
+
+CHECKED = 'checked: {{on: {on}, source: "{source}", title: {title}}}\n'
+
+
+def with_checked(on='"2025-03-01"', source="https://arxiv.org/abs/2401.01234", title="first") -> str:
+    return GOOD.format(id="chk") + CHECKED.format(on=on, source=source, title=title)
+
+
+@pytest.mark.parametrize("on", ['"2025-03-01"', "2025-03-01"])
+def test_checked_accepts_a_quoted_or_a_yaml_date_and_loads_it_as_text(tmp_path, on):
+    write(tmp_path, "chk.yaml", with_checked(on=on))
+    assert problems_for(tmp_path)[1] == []
+    entry = load_catalog([tmp_path]).entries["chk"]
+    assert entry.checked == {"on": "2025-03-01", "source": "https://arxiv.org/abs/2401.01234", "title": "first"}
+
+
+@pytest.mark.parametrize(("on", "message"), [
+    ('"2025-02-30"', "must be a date"), ('"March 2025"', "must be a date"), ("2025-03-01 10:00:00", "must be a date"),
+    ('"2999-01-01"', "in the future"), ('"2023-06-01"', "before the arXiv id's month"),
+])
+def test_a_bad_checked_date_is_reported_with_its_line(tmp_path, on, message):
+    write(tmp_path, "chk.yaml", with_checked(on=on))
+    p = only(problems_for(tmp_path)[1])
+    assert p.field == "checked.on" and p.line == 13 and message in p.message
+
+
+def test_checked_needs_an_http_source_and_a_known_title_reading(tmp_path):
+    write(tmp_path, "chk.yaml", with_checked(source="arxiv 2401.01234", title="latest"))
+    fields = sorted((p.field, p.line) for p in problems_for(tmp_path)[1])
+    assert fields == [("checked.source", 13), ("checked.title", 13)]
+
+
+def test_checked_in_block_style_names_the_line_of_the_bad_key(tmp_path):
+    block = 'checked:\n  on: "2025-03-01"\n  source: https://arxiv.org/abs/2401.01234\n  by: me\n'
+    text = GOOD.format(id="chk") + block
+    write(tmp_path, "chk.yaml", text)
+    p = only(problems_for(tmp_path)[1])
+    assert p.field == "checked.by" and p.line == 16 and "unknown key" in p.message
+
+
+@pytest.mark.parametrize("value", ["yes", "[2025-03-01]", '"2025-03-01"'])
+def test_checked_must_be_a_mapping(tmp_path, value):
+    write(tmp_path, "chk.yaml", GOOD.format(id="chk") + f"checked: {value}\n")
+    assert only(problems_for(tmp_path)[1]).field == "checked"
+
+
+def test_checked_needs_both_a_day_and_a_source(tmp_path):
+    write(tmp_path, "chk.yaml", GOOD.format(id="chk") + "checked: {title: current}\n")
+    assert sorted(p.field for p in problems_for(tmp_path)[1]) == ["checked.on", "checked.source"]
+
+
+# -- the year of a January id ----------------------------------------------------------------------------------------
+
+def test_a_january_id_may_carry_the_previous_year(tmp_path):
+    # Titans, 2501.00663: first version 31 December 2024, numbered in January 2025.
+    text = GOOD.format(id="titan").replace('"2401.01234"', '"2501.00663"')
+    write(tmp_path, "titan.yaml", text)
+    assert problems_for(tmp_path)[1] == []
+
+
+def test_a_january_id_allows_one_year_back_only(tmp_path):
+    text = GOOD.format(id="titan").replace('"2401.01234"', '"2501.00663"').replace("year: 2024", "year: 2023")
+    write(tmp_path, "titan.yaml", text)
+    p = only(problems_for(tmp_path)[1])
+    assert p.field == "year" and "a January id allows 2024" in p.message
+
+
+def test_a_february_id_allows_no_earlier_year(tmp_path):
+    text = GOOD.format(id="feb").replace('"2401.01234"', '"2502.00663"')
+    write(tmp_path, "feb.yaml", text)
+    p = only(problems_for(tmp_path)[1])
+    assert p.field == "year" and "January" not in p.message
+
+
+@pytest.mark.parametrize("arxiv", ['"2401.0123"', '"1412.01234"'])
+def test_the_digits_after_the_dot_follow_the_ids_era(tmp_path, arxiv):
+    text = GOOD.format(id="digits").replace('"2401.01234"', arxiv).replace("year: 2024", "year: 2025")
+    write(tmp_path, "digits.yaml", text)
+    assert only(problems_for(tmp_path)[1]).field == "arxiv"
+
+
+# -- the new secondary dimensions -------------------------------------------------------------------------------------
+
+def test_the_looped_model_dimensions_validate_like_the_others(tmp_path):
+    text = GOOD.format(id="loopy").replace(
+        "  tokens_per_step: eq1\n  step_unit: token\n  state: matrix\n",
+        "  tokens_per_step: gt1\n  step_unit: sequence\n  loop_topology: prelude-core-coda\n"
+        "  weight_sharing: partial\n  depth_control: sampled\n  contribution: analysis\n",
+    ).replace("axis: step", "axis: depth")
+    write(tmp_path, "loopy.yaml", text)
+    assert problems_for(tmp_path)[1] == []
+    write(tmp_path, "loopy.yaml", text.replace("partial", "sometimes"))
+    p = only(problems_for(tmp_path)[1])
+    assert p.field == "classification.weight_sharing" and "expert-routed" in p.message
+
+
+def test_a_loop_topology_on_a_non_recurrent_comparator_is_an_error(tmp_path):
+    text = GOOD.format(id="flat").replace(
+        "  axis: step\n  tokens_per_step: eq1\n  step_unit: token\n  state: matrix\n",
+        "  axis: none\n  loop_topology: whole-stack\n  depth_control: adaptive\n")
+    write(tmp_path, "flat.yaml", text)
+    p = only(problems_for(tmp_path)[1])
+    assert p.field == "classification.loop_topology" and "no meaning when axis is none" in p.message
+
+
+def test_a_todo_classification_is_an_error_that_lists_the_choices(tmp_path):
+    text = GOOD.format(id="todo").replace(
+        "  axis: step\n  tokens_per_step: eq1\n  step_unit: token\n  state: matrix\n", "  axis: TODO\n")
+    write(tmp_path, "todo.yaml", text)
+    p = only(problems_for(tmp_path)[1])
+    assert p.field == "classification.axis" and p.message.startswith("left to fill") and "depth+step" in p.message
+
+
+def test_a_date_that_does_not_exist_is_malformed_yaml_with_its_line_not_a_crash(tmp_path):
+    write(tmp_path, "when.yaml", GOOD.format(id="when") + "checked: {on: 2025-13-02, source: https://a.org}\n")
+    p = only(problems_for(tmp_path)[1])
+    assert "not a date" in p.message and p.line == 13

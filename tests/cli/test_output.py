@@ -29,11 +29,11 @@ def assert_plain(lines: list[str]) -> None:
     assert all(line == line.rstrip() for line in lines)
 
 
-def test_piped_list_prints_a_header_and_one_line_per_entry():
+def test_piped_list_prints_a_header_and_one_line_per_entry(capsys):
     lines = run_piped("list", "--axis", "depth")
     assert_plain(lines)
-    expected = json.loads(subprocess.run([sys.executable, "-m", "rt_explore", "list", "--axis", "depth", "--json"],
-                                         capture_output=True, text=True, check=True).stdout)
+    assert main(["list", "--axis", "depth", "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
     assert lines[0].split()[:2] == ["id", "name"]
     assert len(lines) == 1 + len(expected)
     for line, row in zip(lines[1:], expected, strict=True):
@@ -48,11 +48,11 @@ def test_universal_transformer_can_be_grepped_from_a_piped_list():
 
 @pytest.mark.parametrize("args", [("cells",), ("cells", "--fine"), ("gaps",), ("gaps", "--fine"),
                                   ("cells", "--dims", "axis,step_unit,halting")])
-def test_piped_cells_and_gaps_print_one_line_per_cell(args):
+def test_piped_cells_and_gaps_print_one_line_per_cell(args, capsys):
     lines = run_piped(*args)
     assert_plain(lines)
-    rows = json.loads(subprocess.run([sys.executable, "-m", "rt_explore", *args, "--json"],
-                                     capture_output=True, text=True, check=True).stdout)
+    assert main([*args, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
     assert len(lines) == 1 + len(rows)
 
 
@@ -61,11 +61,11 @@ def test_piped_gaps_keeps_the_next_step_hint_off_stdout():
     assert "Next: rt-explore scaffold --gap 1" in proc.stderr and "Next:" not in proc.stdout
 
 
-def test_piped_tasks_prints_one_line_per_task():
+def test_piped_tasks_prints_one_line_per_task(capsys):
     lines = run_piped("tasks")
     assert_plain(lines)
-    rows = json.loads(subprocess.run([sys.executable, "-m", "rt_explore", "tasks", "--json"],
-                                     capture_output=True, text=True, check=True).stdout)
+    assert main(["tasks", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
     assert len(lines) == 1 + len(rows)
     assert [line.split()[0] for line in lines[1:]] == [t["name"] for t in rows]
 

@@ -65,3 +65,40 @@ def test_bad_parameters_are_refused():
         FlipFlopTask(max_train_length=1)
     with pytest.raises(ValueError, match=r"length \(instructions\) must be an integer >= 2, got 1"):
         FlipFlopTask().batch(2, 1, torch.Generator())
+
+
+def test_the_papers_protocol_trains_on_ffl_0_8_and_tests_sparse_and_dense_at_512_tokens():
+    task = FlipFlopTask(p_ignore=0.8, min_train_length=256, max_train_length=256, test_lengths="256")
+    assert task.train_lengths == task.test_lengths == (256,) and task.sequence_length(256) == 512
+    variants = task.test_variants()
+    assert list(variants) == ["FFL(0.98)", "FFL(0.1)"]
+    for name, p in (("FFL(0.98)", 0.98), ("FFL(0.1)", 0.1)):
+        variant = variants[name]
+        assert variant.p_ignore == p
+        assert (variant.train_lengths, variant.test_lengths) == (task.train_lengths, task.test_lengths)
+    # sparse: long stretches of ignores between writes and reads; dense: almost all writes and reads
+    g = torch.Generator().manual_seed(0)
+    sparse, dense = (variants[n].batch(64, 256, g).inputs[:, 2:-2:2] for n in ("FFL(0.98)", "FFL(0.1)"))
+    assert float((sparse == N).float().mean()) == pytest.approx(0.98, abs=0.01)
+    assert float((dense == N).float().mean()) == pytest.approx(0.1, abs=0.01)
+
+
+def test_other_test_distributions_are_a_parameter_and_none_is_allowed():
+    assert list(FlipFlopTask(test_p_ignore="0.5").test_variants()) == ["FFL(0.5)"]
+    assert FlipFlopTask(test_p_ignore="").test_variants() == {}
+    with pytest.raises(ValueError, match="flip-flop: test_p_ignore must be probabilities"):
+        FlipFlopTask(test_p_ignore="0.98,sparse")
+    with pytest.raises(ValueError, match="flip-flop: test_p_ignore must be probabilities"):
+        FlipFlopTask(test_p_ignore="1.5")
+
+
+def test_the_read_error_rate_counts_wrong_reads_only():
+    # w 1, i 0, r 1, w 0, r 0: reads at 4 and 8 (targets 1 and 0); a model that always says 1
+    # gets the first read right and the second wrong: read-error rate 1/2, whatever it says elsewhere.
+    inputs = torch.tensor([[W, 1, N, 0, R, 1, W, 0, R, 0]])
+    task = FlipFlopTask()
+    targets, mask = task.label(inputs)
+    from rt_explore.tasks.base import Batch
+
+    always_one = torch.nn.functional.one_hot(torch.ones_like(inputs), 5).float()
+    assert task.read_error_rate(always_one, Batch(inputs, targets, mask)) == 0.5

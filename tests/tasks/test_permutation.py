@@ -60,7 +60,7 @@ def test_then_applies_its_first_argument_first():
 
 def test_defaults_are_a5_with_chance_one_in_sixty():
     task = PermutationTask()
-    assert task.params() == {"group": "A5", "max_train_length": 16}
+    assert task.params() == {"group": "A5", "min_train_length": 4, "max_train_length": 16, "test_lengths": "16,32,64"}
     assert task.chance == pytest.approx(1 / 60)
     assert task.train_lengths == tuple(range(4, 17)) and task.test_lengths == (16, 32, 64)
 

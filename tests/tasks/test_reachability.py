@@ -153,3 +153,19 @@ def test_a_hand_decoded_edge_token_sequence():
 def test_edge_tokens_ask_for_the_node_not_yes_no():
     with pytest.raises(ValueError, match="answer=node"):
         ReachabilityTask(answer="yes-no", edges="tokens")
+
+
+def test_chens_protocol_trains_on_one_to_five_hops_and_tests_at_six_eight_and_twelve():
+    task = ReachabilityTask(max_train_length=5, test_lengths="6,8,12")
+    assert task.train_lengths == (1, 2, 3, 4, 5) and task.test_lengths == (6, 8, 12)
+    b = task.batch(16, 12, torch.Generator().manual_seed(0))
+    for row in range(16):
+        edges, (s,) = parse(task, b.inputs[row])
+        check_chains(task, edges, s, 12)
+        # follow the chain by hand: 12 successors from s, and nothing beyond
+        successor, node = dict(edges), s
+        for _ in range(12):
+            node = successor[node]
+        assert node not in successor and b.targets[row, -1] == node
+    with pytest.raises(ValueError, match=r"num_nodes \(64\) must be at least num_chains"):
+        ReachabilityTask(test_lengths="6,8,24")

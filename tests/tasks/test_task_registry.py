@@ -8,17 +8,17 @@ import pytest
 
 from rt_explore.tasks import TASKS, describe_tasks, get_task, task_defaults
 
-EXPECTED = ["parity", "modular-count", "permutation", "flip-flop", "reachability", "boolean", "recall",
-            "sentences"]
+EXPECTED = ["parity", "modular-count", "modular-arithmetic", "permutation", "flip-flop", "reachability", "boolean",
+            "recall", "sentences"]
 
 
-def test_the_registry_holds_the_seven_tasks_of_the_design_and_the_delimited_units():
+def test_the_registry_holds_the_tasks_of_the_design_the_published_protocols_and_the_delimited_units():
     assert list(TASKS) == EXPECTED
 
 
 def test_get_task_builds_a_task_with_the_given_parameters():
     task = get_task("permutation", group="S5")
-    assert task.params() == {"group": "S5", "max_train_length": 16}
+    assert task.params() == {"group": "S5", "min_train_length": 4, "max_train_length": 16, "test_lengths": "16,32,64"}
     assert task.vocab_size == 120
 
 
@@ -29,12 +29,13 @@ def test_get_task_names_the_choices_for_an_unknown_task():
 
 def test_get_task_names_the_parameters_for_an_unknown_parameter():
     with pytest.raises(ValueError, match="parity: unknown parameter.s. modulus; its parameters are "
-                                         "max_train_length"):
+                                         "min_train_length, max_train_length, test_lengths"):
         get_task("parity", modulus=3)
 
 
 def test_task_defaults_are_read_from_the_signature():
-    assert task_defaults(TASKS["modular-count"]) == {"modulus": 5, "max_train_length": 16}
+    assert task_defaults(TASKS["modular-count"]) == {"modulus": 5, "min_train_length": 0, "max_train_length": 16,
+                                                     "test_lengths": ""}
 
 
 def test_describe_tasks_lists_every_task_as_json_ready_data():
@@ -44,7 +45,9 @@ def test_describe_tasks_lists_every_task_as_json_ready_data():
             "train_lengths", "test_lengths", "chance"}
     for entry in described:
         assert keys <= set(entry)
-        assert entry["params"] == task_defaults(TASKS[entry["name"]])
+        # the parameters, resolved (lengths written out), rebuild the default task
+        assert set(entry["params"]) == set(task_defaults(TASKS[entry["name"]]))
+        assert entry["params"] == TASKS[entry["name"]](**entry["params"]).params() == TASKS[entry["name"]]().params()
         assert 0 < entry["chance"] < 1
     assert json.loads(json.dumps(described)) == described
 

@@ -122,3 +122,34 @@ def test_gaps_rank_cells_next_to_explored_territory_first():
     first = gaps[0]
     assert first.rank == 1 and first.score > gaps[1].score
     assert first.start_from == "looped" and first.differs_in == "tokens_per_step"
+
+
+def test_loop_topology_and_weight_sharing_have_no_meaning_without_recurrence():
+    gone = TAX.inapplicable({"axis": "none"})
+    assert {"loop_topology", "weight_sharing"} <= gone
+    assert not {"depth_control", "contribution"} & gone  # early exit has a depth control; analyses have a kind
+    assert {"axis": "none"} in TAX.enumerate_cells(("axis", "loop_topology"))
+    with pytest.raises(UsageError, match="no meaning when axis is none"):
+        parse_cell_spec("axis=none,loop_topology=whole-stack", TAX)
+
+
+def test_a_cell_spec_may_name_a_looped_model_dimension_by_id_or_label():
+    assert parse_cell_spec("axis=depth,step_unit=sequence,weight_sharing=partial / adapter", TAX)[
+        "weight_sharing"] == "partial"
+
+
+def test_catalog_only_dimensions_are_dropped_from_a_cell_with_one_note_each():
+    cell, notes = TAX.without_catalog_only({"axis": "depth", "loop_topology": "whole-stack",
+                                            "depth_control": "convergence", "halting": "fixed"})
+    assert cell == {"axis": "depth", "halting": "fixed"}
+    assert notes == ("depth_control=convergence is catalog-only and not generated; scaffold builds "
+                     "depth_control=fixed",)
+
+
+def test_a_generated_value_needs_a_catalog_only_dimension_that_has_it(tmp_path):
+    values = [{"id": "x"}, {"id": "y"}]
+    with pytest.raises(UsageError, match="generated 'z' needs catalog_only"):
+        parse_taxonomy({"dimensions": [{"id": "a", "values": values, "catalog_only": True, "generated": "z"}]},
+                       tmp_path / "d.yaml")
+    with pytest.raises(UsageError, match="generated 'x' needs catalog_only"):
+        parse_taxonomy({"dimensions": [{"id": "a", "values": values, "generated": "x"}]}, tmp_path / "d.yaml")
