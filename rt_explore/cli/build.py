@@ -74,7 +74,6 @@ def train(
              "depth+step/latent), as Huginn does, so the loop stays usable past its trained depth; it is "
              "evaluated at its configured value. Not with --stages.")] = None,
     as_json: JsonOpt = False,
-    nan_at_step: Annotated[int | None, typer.Option("--nan-at-step", hidden=True)] = None,
 ) -> None:
     """Smoke-train a generated project on a toy task: loss, accuracy, accuracy at longer test lengths."""
     from ..training import require_torch
@@ -88,10 +87,6 @@ def train(
     project = load_project(project_dir)
     chosen = _task(task, param)
     schedule = project_stages(project, stages, steps) if stages is not None else None
-    if random_depth is not None and stages is not None:
-        from ..errors import UsageError
-
-        raise UsageError("--random-depth and --stages both set the recurrence of each step; choose one")
     from ..training.random_depth import project_depth_range
 
     depth = project_depth_range(project, random_depth) if random_depth is not None else None
@@ -104,7 +99,7 @@ def train(
                 progress.update(bar, status="evaluating...")
 
         result = run(project, chosen, steps=steps, seed=seed, lr=lr, batch_size=batch_size, threads=threads,
-                     on_step=on_step, nan_at_step=nan_at_step, stages=schedule, random_depth=depth)
+                     on_step=on_step, stages=schedule, random_depth=depth)
     path = write_metrics(project_dir, result)
     if as_json:
         emit_json(_summary(result, path))

@@ -1,10 +1,8 @@
-"""The smoke-training loop: one generated project, one toy task, a fixed number of steps.
+"""The training loop: one generated project, one toy task, a fixed number of steps.
 
-Recipe (nanoGPT's, scaled down): AdamW (Loshchilov & Hutter, arXiv 1711.05101) with weight decay 0.01,
-linear warmup then cosine decay to a tenth of the peak rate, gradient clipping at norm 1.0. Each step
-draws a task length uniformly from `task.train_lengths`, so one model sees every training length.
-The loss is cross entropy on the scored (masked) positions plus `model.aux_loss` (the ponder cost of
-adaptive halting, zero otherwise).
+The recipe (schedule, loss, optimiser step) is `recipe.py`, the same code every generated train.py
+contains: AdamW with weight decay 0.01, warmup then cosine decay to a tenth of the peak rate, gradient
+clipping at norm 1.0, one train length drawn uniformly per step.
 
 Determinism: `torch.manual_seed(seed)` fixes the initial weights, and the data come from their own
 `torch.Generator` seeded from `seed`, so a run is a function of (project, task, seed, steps) on one
@@ -22,23 +20,23 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
-from ..errors import ProblemsFound
+from ..errors import ProblemsFound, UsageError
 from ..tasks import Task
 from .evaluate import accuracy_by_length, frontier, new_positions_accuracy
 from .project import Project
 from .random_depth import DepthRange, RandomDepth
+from .recipe import WEIGHT_DECAY, draw_batch, learning_rate, loss_and_logits, optimiser_step
+from .seeds import EVAL_STREAM, FRONTIER_STREAM, stream
 from .stages import Schedule, StageSwitch
 
-# Offsets of the evaluation data stream from the training one: evaluation batches are never trained on.
-EVAL_SEED_OFFSET = 1_000_003
-FRONTIER_SEED_OFFSET = 2_000_003
 FRONTIER_BATCH = 64
+# A hook on each step's loss before it is checked and used (tests put a NaN in, to exercise NonFiniteLoss).
+LossHook = Callable[[int, torch.Tensor], torch.Tensor]
 
 
 class NonFiniteLoss(ProblemsFound):
@@ -88,6 +86,8 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
     # multi-stage training (training/stages.py): one record per stage, with its steps and seconds; else None
     stages: list[dict[str, Any]] | None = None
+    # the trained model itself (in eval mode); not part of the record written to JSON or the results store
+    model: torch.nn.Module | None = field(default=None, repr=False, compare=False)
 
     @property
     def longest_test_length(self) -> int:
@@ -99,7 +99,8 @@ class Result:
         return self.test_accuracy_new.get(self.longest_test_length, self.test_accuracy[self.longest_test_length])
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The record (JSON-ready): every field but the model."""
+        data = asdict(_without_model(self))
         data["train_accuracy_by_length"] = _str_keys(self.train_accuracy_by_length)
         data["test_accuracy"] = _str_keys(self.test_accuracy)
         data["test_accuracy_new"] = _str_keys(self.test_accuracy_new)
@@ -108,17 +109,13 @@ class Result:
         return data
 
 
+def _without_model(result: Result) -> Result:
+    values = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "model"}
+    return Result(**values)
+
+
 def _str_keys(mapping: dict[int, float]) -> dict[str, float]:
     return {str(k): v for k, v in mapping.items()}
-
-
-def learning_rate(step: int, steps: int, peak: float) -> float:
-    """Linear warmup over the first tenth of the steps (at most 100), then cosine decay to peak / 10."""
-    warmup = max(1, min(100, steps // 10))
-    if step <= warmup:
-        return peak * step / warmup
-    progress = (step - warmup) / max(1, steps - warmup)
-    return peak * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
 def default_device() -> str:
@@ -126,11 +123,12 @@ def default_device() -> str:
 
 
 def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size: int = 32, lr: float = 3e-3,
-          weight_decay: float = 0.01, eval_batches: int = 1, eval_batch_size: int = 256,
+          weight_decay: float = WEIGHT_DECAY, eval_batches: int = 1, eval_batch_size: int = 256,
           device: str | None = None, threads: int | None = 1, on_step: Callable[[StepInfo], None] | None = None,
-          nan_at_step: int | None = None, stages: Schedule | None = None,
+          loss_hook: LossHook | None = None, stages: Schedule | None = None,
           random_depth: DepthRange | None = None) -> Result:
-    """Train a fresh model of `project` on `task` for `steps` steps, then evaluate it.
+    """Train a fresh model of `project` on `task` for `steps` steps, then evaluate it; the Result holds
+    the metrics and the trained model (`result.model`, in eval mode).
 
     `stages` (from `stages.project_stages`) switches the recurrence between optimiser steps: for example
     feedforward first, then as configured; the model is evaluated as configured, and `Result.stages`
@@ -138,7 +136,7 @@ def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size
     draws the recurrence of every step from a range; `Result.extra["random_depth"]` records the draws.
 
     `threads` sets torch's intra-op threads for the run (restored afterwards; None leaves them alone).
-    `nan_at_step` (a test hook) replaces the loss at that step by NaN, to exercise NonFiniteLoss.
+    `loss_hook(step, loss) -> loss` sees every step's loss before it is checked (tests use it to inject a NaN).
     Raises NonFiniteLoss (a ProblemsFound, exit code 1) when the loss is not finite.
     """
     before = torch.get_num_threads()
@@ -147,63 +145,39 @@ def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size
     try:
         return _train(project, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr,
                       weight_decay=weight_decay, eval_batches=eval_batches, eval_batch_size=eval_batch_size,
-                      device=device, on_step=on_step, nan_at_step=nan_at_step, stages=stages,
+                      device=device, on_step=on_step, loss_hook=loss_hook, stages=stages,
                       random_depth=random_depth)
     finally:
         torch.set_num_threads(before)
 
 
-def supervised_logits(model: torch.nn.Module, inputs: torch.Tensor) -> list[torch.Tensor]:
-    """The logits the loss is taken on: every iteration's under deep supervision, else the final ones.
-
-    A generated model built with `supervision: deep-supervision` says so in its `deep_supervision`
-    attribute and returns one logits tensor per iteration when called with `all_iterations=True`; the
-    loss is then the mean over iterations (CoTFormer/TRM-style). Every other model is supervised on its
-    final output only.
-    """
-    if getattr(model, "deep_supervision", False):
-        return list(model(inputs, all_iterations=True))
-    return [model(inputs)]
-
-
 def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_size: int = 32, lr: float = 3e-3,
-        weight_decay: float = 0.01, device: str = "cpu", nan_at_step: int | None = None,
+        weight_decay: float = WEIGHT_DECAY, device: str = "cpu", loss_hook: LossHook | None = None,
         on_step: Callable[..., None] | None = None, before_step: Callable[[int], None] | None = None) -> list[float]:
-    """Train `model` in place for `steps` steps on `task`; return the loss of every step.
+    """Train `model` in place for `steps` steps on `task` with the recipe (recipe.py); return every step's loss.
 
-    The recipe (nanoGPT's, scaled down): AdamW, warmup then cosine (`learning_rate`), gradient clipping at
-    norm 1.0, a train length drawn uniformly at each step, data from a generator seeded with `seed`.
-    `on_step(step, loss, logits, batch, lr)` is called after each step, `before_step(step)` before it (a
-    `stages.StageSwitch` sets the recurrence there). Raises NonFiniteLoss.
+    Data come from a generator seeded with `seed`. `on_step(step, loss, logits, batch, lr)` is called after
+    each step, `before_step(step)` before it (a `stages.StageSwitch` sets the recurrence there). Raises
+    NonFiniteLoss.
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     data = torch.Generator().manual_seed(seed)
-    lengths = task.train_lengths
     losses: list[float] = []
     model.train()
     for step in range(1, steps + 1):
         if before_step is not None:
             before_step(step)
         rate = learning_rate(step, steps, lr)
-        for group in optimizer.param_groups:
-            group["lr"] = rate
-        length = lengths[int(torch.randint(len(lengths), (1,), generator=data))]
-        batch = task.batch(batch_size, length, data).to(device)
-        outputs = supervised_logits(model, batch.inputs)  # each [B, T, vocab]
-        loss = sum(F.cross_entropy(out[batch.mask], batch.targets[batch.mask]) for out in outputs) / len(outputs)
-        loss = loss + getattr(model, "aux_loss", 0.0)
-        logits = outputs[-1]
-        if nan_at_step == step:
-            loss = loss * float("nan")
+        batch = draw_batch(task, batch_size, data).to(device)
+        loss, logits = loss_and_logits(model, batch.inputs, batch.targets, batch.mask)
+        if loss_hook is not None:
+            loss = loss_hook(step, loss)
         value = float(loss.detach())
         if not math.isfinite(value):
             raise NonFiniteLoss(step, value)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimiser_step(model, optimizer, loss, rate)
         losses.append(value)
         if on_step is not None:
             on_step(step, value, logits, batch, rate)
@@ -213,12 +187,12 @@ def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_
 
 def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: int, lr: float, weight_decay: float,
            eval_batches: int, eval_batch_size: int, device: str | None,
-           on_step: Callable[[StepInfo], None] | None, nan_at_step: int | None, stages: Schedule | None,
+           on_step: Callable[[StepInfo], None] | None, loss_hook: LossHook | None, stages: Schedule | None,
            random_depth: DepthRange | None = None) -> Result:
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     if stages is not None and random_depth is not None:
-        raise ValueError("stages and random depth both set the recurrence of each step; choose one")
+        raise UsageError("--random-depth and --stages both set the recurrence of each step; choose one")
     if stages is not None and stages.steps != steps:
         raise ValueError(f"the stages take {stages.steps} steps, the run {steps}")
     device = device or default_device()
@@ -239,16 +213,16 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
     switch = StageSwitch(model.config, stages) if stages is not None else None
     drawn = RandomDepth(model.config, random_depth, seed) if random_depth is not None else None
     losses = fit(model, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                 device=device, nan_at_step=nan_at_step, on_step=report, before_step=switch or drawn)
+                 device=device, loss_hook=loss_hook, on_step=report, before_step=switch or drawn)
     stage_records = switch.finish() if switch is not None else None
     depth_record = drawn.finish() if drawn is not None else None
 
     model.eval()
     evaluation = {"batches": eval_batches, "batch_size": eval_batch_size, "device": device,
-                  "generator": torch.Generator().manual_seed(seed + EVAL_SEED_OFFSET)}
+                  "generator": stream(seed, EVAL_STREAM)}
     by_train_length = accuracy_by_length(model, task, task.train_lengths, **evaluation)
     test_accuracy = accuracy_by_length(model, task, task.test_lengths, **evaluation)
-    evaluation["generator"] = torch.Generator().manual_seed(seed + EVAL_SEED_OFFSET + 1)
+    evaluation["generator"] = stream(seed, EVAL_STREAM + 1)
     test_accuracy_new = new_positions_accuracy(model, task, **evaluation)
     curve, trained_steps = None, None
     if hasattr(getattr(model, "config", None), "recurrence_steps"):
@@ -256,7 +230,7 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
         # One smaller batch per point: the frontier has many points (each a full forward at up to twice the
         # trained depth), and its shape matters more than its decimals.
         curve = frontier(model, task, batches=1, batch_size=min(eval_batch_size, FRONTIER_BATCH), device=device,
-                         generator=torch.Generator().manual_seed(seed + FRONTIER_SEED_OFFSET))
+                         generator=stream(seed, FRONTIER_STREAM))
     return Result(
         task=task.name, task_params=task.params(), steps=steps, seconds=round(time.perf_counter() - started, 3),
         tokens_per_second=round(tokens / max(train_seconds, 1e-9), 1), first_loss=losses[0],
@@ -267,5 +241,5 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
         trained_recurrence_steps=trained_steps, test_accuracy_new=test_accuracy_new,
         extra={"batch_size": batch_size, "lr": lr, "device": device, "eval_sequences": eval_batches * eval_batch_size,
                **({"random_depth": depth_record} if depth_record else {})},
-        stages=stage_records,
+        stages=stage_records, model=model,
     )

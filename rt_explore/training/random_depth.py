@@ -8,7 +8,8 @@ logic (docs/thinking_deeper.md), a `--like thinking-deeper-not-longer` loop trai
 0.58 on the train depths when run for 32 iterations, and the same loop trained at depths drawn from 4..12
 scores 0.92.
 
-The field is the cell's knob from `stages.KNOBS` (recurrence_steps, or latent_steps for depth+step/latent);
+The field is the cell's knob from the core registry (`codegen/cores.py`: recurrence_steps, or latent_steps
+for depth+step/latent);
 the model is evaluated at its configured value. The draws come from their own Python RNG seeded with the
 run's seed, so the data stream and the initial weights are those of a run without random depth.
 
@@ -23,9 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
-from .stages import KNOBS, REFUSED
-
-SEED_OFFSET = 4_000_037
+from ..codegen.cores import knob_for, why_no_knob
+from .seeds import DEPTH_STREAM, stream_seed
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,10 @@ class DepthRange:
 
 def parse_depth_range(text: str, *, cell: Mapping[str, str], configured: int) -> DepthRange:
     """`"4:12"` -> DepthRange for a cell whose knob is configured to `configured`; one-line UsageErrors."""
-    key = (cell.get("axis", "none"), cell.get("step_unit"))
-    label = "/".join(k for k in key if k)
-    if key not in KNOBS:
-        reason = REFUSED.get(key) or REFUSED.get((key[0], None)) or "it has no recurrence setting to draw"
-        raise UsageError(f"--random-depth: {label} has no depth to draw: {reason}")
-    knob = KNOBS[key]
+    label = "/".join(v for v in (cell.get("axis", "none"), cell.get("step_unit")) if v)
+    knob = knob_for(cell)
+    if knob is None:
+        raise UsageError(f"--random-depth: {label} has no depth to draw: {why_no_knob(cell)}")
     low_text, sep, high_text = text.partition(":")
     try:
         low, high = int(low_text), int(high_text)
@@ -64,8 +62,8 @@ def project_depth_range(project, text: str) -> DepthRange:
     from dataclasses import fields
 
     defaults = {f.name: f.default for f in fields(project.config_class)}
-    key = (project.cell.get("axis", "none"), project.cell.get("step_unit"))
-    field = KNOBS[key].field if key in KNOBS else None
+    knob = knob_for(project.cell)
+    field = knob.field if knob else None
     return parse_depth_range(text, cell=project.cell, configured=int(defaults.get(field, 0) or 0))
 
 
@@ -77,7 +75,7 @@ class RandomDepth:
 
     def __init__(self, config: Any, depth: DepthRange, seed: int) -> None:
         self.config, self.depth = config, depth
-        self.rng = random.Random(seed + SEED_OFFSET)
+        self.rng = random.Random(stream_seed(seed, DEPTH_STREAM))
         self.counts: dict[int, int] = {}
 
     def __call__(self, step: int) -> None:

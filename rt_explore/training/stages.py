@@ -8,10 +8,10 @@ use more continuous thoughts each stage; the `curriculum` schedule is its analog
 (latent steps, depth iterations, feedback passes) rises from its feedforward value by one per stage up to
 the configured value, over stages of equal length.
 
-What "the recurrence" is, per cell, is said in one place, `KNOBS`: a field of the generated `Config` that
-the model reads at every forward, its feedforward value, and what that value means. Cells whose recurrence
-cannot be switched off without changing the parameters or what the model can see are in `REFUSED`, with
-the reason. A schedule never touches the weights, the optimiser, the learning-rate schedule (one warmup +
+What "the recurrence" is, per cell, is said in one place, the core registry (`codegen/cores.py`): the
+knob, a field of the generated `Config` that the model reads at every forward, its feedforward value, and
+what that value means. Cells whose recurrence cannot be switched off without changing the parameters or
+what the model can see have no knob, and the registry says why. A schedule never touches the weights, the optimiser, the learning-rate schedule (one warmup +
 cosine over all the steps) or the data stream: only the field, between optimiser steps.
 
 Syntax (`rt-explore train --stages`): comma-separated stages `SETTING[:STEPS]`, in order.
@@ -32,48 +32,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..codegen.cores import Knob, knob_for, why_no_knob
 from ..errors import UsageError
 
 FEEDFORWARD, RECURRENT, CURRICULUM = "feedforward", "recurrent", "curriculum"
-
-
-@dataclass(frozen=True)
-class Knob:
-    """The Config field that holds a cell's recurrence, its value with the recurrence off, and what that means."""
-
-    field: str
-    off: int
-    feedforward: str
-
-
-_ONE_PASS_PER_CHUNK = Knob("recurrence_steps", 1, "one pass through the shared stack per chunk; chunks still "
-                                                  "run in order, each reading the final states of earlier ones")
-
-# (axis, step_unit) -> the knob. The model reads the field at every forward (the generated-project contract).
-KNOBS: dict[tuple[str, str | None], Knob] = {
-    ("depth", "sequence"): Knob("recurrence_steps", 1, "one pass through the shared stack: a feedforward "
-                                                       "transformer over all positions in parallel"),
-    ("depth", "chunk"): _ONE_PASS_PER_CHUNK,
-    ("depth", "token"): _ONE_PASS_PER_CHUNK,
-    ("depth", "ponder"): _ONE_PASS_PER_CHUNK,
-    ("depth+step", "ponder"): Knob("recurrence_steps", 1, "one feedback pass per token: a Feedback "
-                                                          "Transformer (token t still reads the top of t-1)"),
-    ("depth+step", "latent"): Knob("latent_steps", 0, "no continuous thoughts: a causal transformer over "
-                                                      "the tokens, all positions in parallel"),
-}
-
-_STEP_REASON = ("its state carried from position to position is how its layers mix tokens, so it has no "
-                "feedforward form with the same parameters")
-REFUSED: dict[tuple[str, str | None], str] = {
-    ("none", None): "a feedforward transformer has no recurrence to switch on",
-    ("step", "chunk"): _STEP_REASON,
-    ("step", "token"): _STEP_REASON,
-    ("step", "ponder"): _STEP_REASON,
-    ("depth+step", "chunk"): "the memory carried from chunk to chunk is the only path between chunks; "
-                             "without it the model sees less, it does not compute less",
-    ("depth+step", "token"): "every layer of token t reads the top states of earlier tokens; that feedback is "
-                             "the cell and has no setting to switch off (depth+step/ponder has one)",
-}
 
 
 @dataclass(frozen=True)
@@ -146,20 +108,19 @@ def _steps(word: str, part: str) -> int:
     return int(word)
 
 
-def knob_for(cell: Mapping[str, str]) -> Knob:
+def stage_knob(cell: Mapping[str, str]) -> Knob:
     """The knob of a cell (its axis and step_unit), or a one-line UsageError saying why it has none."""
-    key = (cell.get("axis", "none"), cell.get("step_unit"))
-    label = "/".join(k for k in key if k)
-    if key in KNOBS:
-        return KNOBS[key]
-    reason = REFUSED.get(key) or REFUSED.get((key[0], None)) or "no rule says how to switch its recurrence off"
-    raise UsageError(f"--stages: {label} cannot be trained in stages: {reason}")
+    knob = knob_for(cell)
+    if knob is None:
+        label = "/".join(v for v in (cell.get("axis", "none"), cell.get("step_unit")) if v)
+        raise UsageError(f"--stages: {label} cannot be trained in stages: {why_no_knob(cell)}")
+    return knob
 
 
 def plan_stages(text: str, *, cell: Mapping[str, str], configured: int, steps: int) -> Schedule:
     """Resolve `text` for a cell whose knob is configured to `configured`, over `steps` optimiser steps."""
     requests = parse_stages(text)
-    knob = knob_for(cell)
+    knob = stage_knob(cell)
     name = knob.field
     if configured <= knob.off:
         raise UsageError(f"--stages: this project has {name}={configured}, its feedforward value: there is no "
@@ -205,7 +166,7 @@ def _value(setting: str | int, knob: Knob, configured: int) -> int:
 
 def project_stages(project, text: str, steps: int) -> Schedule:
     """`plan_stages` for a loaded project: its cell, and the configured value from its Config's defaults."""
-    knob = knob_for(project.cell)
+    knob = stage_knob(project.cell)
     defaults = {f.name: f.default for f in fields(project.config_class)}
     if knob.field not in defaults:
         raise UsageError(f"--stages: {project.path}: {project.package}.Config has no {knob.field} field")
