@@ -19,11 +19,9 @@ SUFFIXES = (".yaml", ".yml")
 class Catalog:
     """The entries by id (sorted), the taxonomy they are classified on, and the problems found loading them."""
 
-    def __init__(self, taxonomy: Taxonomy, entries: dict[str, Entry], problems: list[Problem] | None = None,
-                 sources: tuple[Path, ...] = ()):
+    def __init__(self, taxonomy: Taxonomy, entries: dict[str, Entry], problems: list[Problem] | None = None):
         self.taxonomy, self.entries = taxonomy, entries
         self.problems = problems if problems is not None else []
-        self.sources = sources
 
     def __iter__(self):
         return iter(self.entries.values())
@@ -38,10 +36,6 @@ class Catalog:
             close = difflib.get_close_matches(entry_id, self.entries, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else "; see 'rt-explore list'"
             raise UsageError(f"no catalog entry '{entry_id}'{hint}") from None
-
-    def built_on_by(self, entry_id: str) -> list[Entry]:
-        """Entries whose builds_on names ``entry_id``."""
-        return [e for e in self.entries.values() if entry_id in e.builds_on]
 
 
 def entry_files(directory: Path) -> list[Path]:

@@ -17,7 +17,8 @@ from .spec import ModelSpec
 # The kernel functions behind each step/token rule: (naive twin, chunked form).
 RULE_KERNELS = {
     "linear-attention": ("linear_attention", "naive_linear_attention", "chunk_linear_attention"),
-    "gated-linear-attention": ("gated_linear_attention", "naive_gated_linear_attention", "chunk_gated_linear_attention"),
+    "gated-linear-attention": ("gated_linear_attention", "naive_gated_linear_attention",
+                               "chunk_gated_linear_attention"),
     "delta-rule": ("delta_rule", "naive_delta_rule", "chunk_delta_rule"),
     "gated-delta-rule": ("gated_delta_rule", "naive_gated_delta_rule", "chunk_gated_delta_rule"),
     "delta-product": ("delta_product", "naive_delta_product", "chunk_delta_product"),

@@ -49,6 +49,10 @@ class Core:
     whole_stack: bool = False  # the layers run as one stack: residual variants that mix layers apply
     deep_supervision: bool = False  # every iteration can be decoded and supervised
     primitives: tuple[str, ...] = ()  # kernel primitives (`module.Name`) the template imports
+    # probes the model supports, each a contract of the template: "rank" needs `model.embed`, `model.stack(x,
+    # trace=list)` appending the stream after every layer; "stability" needs `model.embed` and
+    # `model.iterate(x, steps) -> [h_1 .. h_steps]`
+    probes: tuple[str, ...] = ()
 
     @property
     def template(self) -> str:
@@ -63,7 +67,7 @@ _STEP_REASON = ("its state carried from position to position is how its layers m
 
 CORES: tuple[Core, ...] = (
     Core("none", {("none", None): "a feedforward causal transformer: no recurrence on either axis."},
-         state="none", whole_stack=True, primitives=_BLOCK,
+         state="none", whole_stack=True, primitives=_BLOCK, probes=("rank",),
          no_knob="a feedforward transformer has no recurrence to switch on"),
     Core("depth_sequence",
          {("depth", "sequence"): "one shared stack looped over all positions in parallel, optionally with the "
@@ -71,7 +75,7 @@ CORES: tuple[Core, ...] = (
          state="none", whole_stack=True, deep_supervision=True, adaptive=(("depth", "sequence"),),
          knobs={("depth", "sequence"): Knob("recurrence_steps", 1, "one pass through the shared stack: a "
                                                                    "feedforward transformer over all positions")},
-         primitives=_BLOCK),
+         primitives=_BLOCK, probes=("stability",)),
     Core("depth_chunkwise",
          {("depth", "chunk"): "blockwise looping: each chunk of positions is looped through the shared stack, "
                               "attending to the final states of earlier chunks.",
@@ -104,7 +108,7 @@ CORES: tuple[Core, ...] = (
           ("depth+step", "ponder"): "several latent passes per token, each fed from the top of the last (TRM-style)."},
          state="latent", streams=True, primitives=_BLOCK,
          knobs={("depth+step", "ponder"): Knob("recurrence_steps", 1, "one feedback pass per token: a Feedback "
-                                                                      "Transformer (token t still reads the top of t-1)")},
+                                                                      "Transformer (token t reads the top of t-1)")},
          no_knob="every layer of token t reads the top states of earlier tokens; that feedback is the cell and has "
                  "no setting to switch off (depth+step/ponder has one)"),
     Core("latent",
@@ -135,6 +139,11 @@ def knob_for(cell: Mapping[str, str]) -> Knob | None:
 def why_no_knob(cell: Mapping[str, str]) -> str:
     core = core_for(cell)
     return core.no_knob if core is not None and core.no_knob else "no rule says how to switch its recurrence off"
+
+
+def supports(cell: Mapping[str, str], probe: str) -> bool:
+    core = core_for(cell)
+    return core is not None and probe in core.probes
 
 
 def summary(cell: Mapping[str, str]) -> str:

@@ -78,7 +78,7 @@ def provenance(spec: ModelSpec, standalone: bool, kernels: list[str]) -> str:
         "origin": spec.origin,
         "cell": dict(spec.cell),
         "options": dict(spec.options),
-        "neighbours": list(spec.neighbours),
+        "neighbors": list(spec.neighbours),
         "notes": list(spec.notes),
         "standalone": standalone,
         "kernels": kernels,

@@ -28,7 +28,6 @@ import torch.nn.functional as F
 
 from .segments import Segments, pad_segments, split_segments, unpad_segments
 
-
 ReadWrite = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], tuple[torch.Tensor, torch.Tensor]]
 
 

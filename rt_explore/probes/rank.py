@@ -21,6 +21,7 @@ and after each of the n_layers layers (layer i).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import torch
@@ -31,9 +32,9 @@ from ..errors import UsageError
 from ..tasks import Task, get_task
 from ..training.loop import fit
 from ..training.project import Project
+from ..training.seeds import PROBE_STREAM, stream
 
 # Probe inputs come from their own data stream, never from a batch the model was trained on.
-PROBE_SEED_OFFSET = 3_000_017
 FEEDFORWARD_ONLY = ("probe rank needs a none-axis (feedforward) project: its layers are the blocks of "
                     "`model.stack`; a recurrent cell reuses its layers, so 'after layer i' is not defined")
 
@@ -72,72 +73,21 @@ def _mean_cosines(X: torch.Tensor) -> torch.Tensor:
     return off_diagonal / (N * (N - 1))
 
 
-def _stream_taps(stack: nn.Module) -> list[tuple[nn.Module, Callable[[torch.Tensor], torch.Tensor]]]:
-    """For each layer i, the module whose output is the residual stream after layer i, and how to read it.
-
-    The generated `Stack.forward` (templates/project/package/model.py.jinja) applies layer i as:
-    - hyper-connections / mHC: `h = connections[i](h, branch)` on n streams `[B, T, n, C]`; the tap is
-      `connections[i]`, read through its `reduce` (the mean over streams, what the stack hands the head);
-    - early access: `x = early[i - 1](x, first)` after the block, for i >= 1;
-    - deep delta: `x = deltas[i](x)` (the block runs inside it, as the branch of the delta write);
-    - otherwise: `x = blocks[i](x)`.
-    """
-    blocks = getattr(stack, "blocks", None)
-    if not isinstance(blocks, nn.ModuleList):
-        raise UsageError(FEEDFORWARD_ONLY)
-    connections, early, deltas = (getattr(stack, name, None) for name in ("connections", "early", "deltas"))
-    taps = []
-    for i in range(len(blocks)):
-        if connections is not None:
-            taps.append((connections[i], connections[i].reduce))
-        elif early is not None and i >= 1:
-            taps.append((early[i - 1], _identity))
-        elif deltas is not None:
-            taps.append((deltas[i], _identity))
-        else:
-            taps.append((blocks[i], _identity))
-    return taps
-
-
-def _identity(x: torch.Tensor) -> torch.Tensor:
-    return x
-
-
 def layer_representations(model: nn.Module, input_ids: torch.Tensor) -> list[torch.Tensor]:
-    """Token representations `[B, T, C]` entering `model.stack` (layer 0) and after each of its layers.
+    """Token representations `[B, T, C]` entering the stack (layer 0) and after each of its layers.
 
-    Forward hooks capture them during one no-grad forward pass (see `_stream_taps` for which module is
-    hooked per residual scheme); the list has n_layers + 1 entries. Raises UsageError when the model has
-    no `stack` (a recurrent cell) or when a hooked module did not run exactly once (an edited model.py).
+    The none core's contract (codegen/cores.py, probes "rank"): `model.embed`, and `model.stack(x, trace)`
+    appends the residual stream after every layer (the mean over streams under hyper-connections). The list
+    has n_layers + 1 entries. Raises UsageError when the model lacks that contract (a recurrent cell).
     """
-    stack = getattr(model, "stack", None)
-    if stack is None:
+    stack, embed = getattr(model, "stack", None), getattr(model, "embed", None)
+    if stack is None or embed is None or "trace" not in inspect.signature(stack.forward).parameters:
         raise UsageError(FEEDFORWARD_ONLY)
-    taps = _stream_taps(stack)
-    captured: list[list[torch.Tensor]] = [[] for _ in range(len(taps) + 1)]
-
-    def entering(module, args):
-        captured[0].append(args[0].detach().float())
-
-    def after(index: int, read: Callable[[torch.Tensor], torch.Tensor]):
-        def hook(module, args, output):
-            captured[index].append(read(output.detach()).float())
-        return hook
-
-    handles = [stack.register_forward_pre_hook(entering)]
-    handles += [module.register_forward_hook(after(i + 1, read)) for i, (module, read) in enumerate(taps)]
-    try:
-        with torch.no_grad():
-            model(input_ids)
-    finally:
-        for handle in handles:
-            handle.remove()
-    counts = [len(c) for c in captured]
-    if any(count != 1 for count in counts):
-        bad = next(i for i, count in enumerate(counts) if count != 1)
-        raise UsageError(f"probe rank: the representation after layer {bad} was captured {counts[bad]} times "
-                         "instead of once; does model.py still apply each layer once, in order?")
-    return [c[0] for c in captured]
+    trace: list[torch.Tensor] = []
+    with torch.no_grad():
+        x = embed(input_ids)
+        stack(x, trace=trace)
+    return [t.float() for t in [x, *trace]]
 
 
 def rank_profile(model: nn.Module, input_ids: torch.Tensor) -> list[dict[str, float | int]]:
@@ -175,7 +125,7 @@ def build_model(project: Project, vocab_size: int, *, layers: int | None = None,
 def probe_inputs(task: Task, *, batch: int, length: int | None = None, seed: int = 0) -> torch.Tensor:
     """`input_ids [batch, T]` of `task` at `length` (default: its longest training length)."""
     length = length or max(task.train_lengths)
-    generator = torch.Generator().manual_seed(seed + PROBE_SEED_OFFSET)
+    generator = stream(seed, PROBE_STREAM)
     try:
         return task.batch(batch, length, generator).inputs
     except ValueError as exc:

@@ -19,26 +19,26 @@ import torch
 from ..errors import UsageError
 
 NOT_A_LOOP = ("the stability probe needs a depth/sequence project: its model iterates one block over the "
-              "whole sequence (`model.recurrence`)")
+              "whole sequence (`model.iterate(x, steps)`)")
 
 
-def _is_depth_loop(module: object) -> bool:
-    """A DepthRecurrence (or the standalone copy of one): it can hand back every iterate."""
-    forward = getattr(module, "forward", None)
-    return forward is not None and "return_all" in inspect.signature(forward).parameters
+def _is_depth_loop(model: object) -> bool:
+    """The depth/sequence core's contract (codegen/cores.py, probes "stability"): `iterate(x, steps)`."""
+    iterate = getattr(model, "iterate", None)
+    return iterate is not None and "steps" in inspect.signature(iterate).parameters
 
 
 @torch.no_grad()
 def state_trajectory(model: torch.nn.Module, inputs: torch.Tensor, steps: int) -> list[dict[str, float]]:
-    """[{iteration, norm, change}] for iterations 1..steps of `model.recurrence` on `inputs: [B, T]`."""
+    """[{iteration, norm, change}] for iterations 1..steps of the depth loop on `inputs: [B, T]`."""
     if steps < 1:
         raise UsageError(f"steps must be at least 1, got {steps}")
-    recurrence, embed = getattr(model, "recurrence", None), getattr(model, "embed", None)
-    if not _is_depth_loop(recurrence) or embed is None:
+    embed = getattr(model, "embed", None)
+    if not _is_depth_loop(model) or embed is None:
         raise UsageError(NOT_A_LOOP)
     model.eval()
     x = embed(inputs)  # [B, T, C]
-    states = recurrence(x, steps=steps, return_all=True)  # steps x [B, T, C]
+    states = model.iterate(x, steps)  # steps x [B, T, C]
     out, previous = [], x
     for r, h in enumerate(states, start=1):
         norm = h.norm(dim=-1)  # [B, T]
@@ -58,7 +58,7 @@ def probe_stability(project, *, task="boolean", iterations: int = 32, train_step
     """
     from ..tasks import Task, get_task
     from ..training.loop import fit
-    from .rank import PROBE_SEED_OFFSET
+    from ..training.seeds import PROBE_STREAM, stream
 
     if not isinstance(task, Task):
         try:
@@ -67,9 +67,9 @@ def probe_stability(project, *, task="boolean", iterations: int = 32, train_step
             raise UsageError(str(exc)) from None
     torch.manual_seed(seed)
     model = project.build(task.vocab_size)
-    if not _is_depth_loop(getattr(model, "recurrence", None)):
+    if not _is_depth_loop(model):
         raise UsageError(NOT_A_LOOP)
     if train_steps > 0:
         fit(model, task, steps=train_steps, seed=seed, on_step=on_step)
-    inputs = task.batch(batch, max(task.test_lengths), torch.Generator().manual_seed(seed + PROBE_SEED_OFFSET)).inputs
+    inputs = task.batch(batch, max(task.test_lengths), stream(seed, PROBE_STREAM)).inputs
     return state_trajectory(model, inputs, iterations)

@@ -23,7 +23,6 @@ def _parse_value(path: Path, dim_id: str, raw: dict) -> Value:
         id=str(raw["id"]),
         label=str(raw.get("label", raw["id"])),
         description=str(raw.get("description", "")).strip(),
-        realised_by=raw.get("realised_by"),
         implies=dict(raw.get("implies") or {}),
         inapplicable=tuple(raw.get("inapplicable") or ()),
         comparator=bool(raw.get("comparator", False)),
@@ -49,7 +48,6 @@ def parse_taxonomy(data: object, path: Path) -> Taxonomy:
                 description=str(raw.get("description", "")).strip(),
                 values=values,
                 default=raw.get("default"),
-                fine_of=raw.get("fine_of"),
                 catalog_only=bool(raw.get("catalog_only", False)),
                 generated=raw.get("generated"),
             )

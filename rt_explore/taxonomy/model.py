@@ -25,7 +25,6 @@ class Value(NamedTuple):
     id: str
     label: str
     description: str
-    realised_by: str | None = None
     implies: Mapping[str, str] = {}
     inapplicable: tuple[str, ...] = ()
     comparator: bool = False
@@ -38,7 +37,6 @@ class Dimension(NamedTuple):
     description: str
     values: tuple[Value, ...]
     default: str | None = None
-    fine_of: str | None = None
     catalog_only: bool = False  # classifies papers; code generation does not vary it
     generated: str | None = None  # for a catalog-only dimension: the value the generated cores realise
 

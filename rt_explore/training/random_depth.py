@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import UsageError
 from ..codegen.cores import knob_for, why_no_knob
+from ..errors import UsageError
 from .seeds import DEPTH_STREAM, stream_seed
 
 

@@ -11,8 +11,9 @@ the configured value, over stages of equal length.
 What "the recurrence" is, per cell, is said in one place, the core registry (`codegen/cores.py`): the
 knob, a field of the generated `Config` that the model reads at every forward, its feedforward value, and
 what that value means. Cells whose recurrence cannot be switched off without changing the parameters or
-what the model can see have no knob, and the registry says why. A schedule never touches the weights, the optimiser, the learning-rate schedule (one warmup +
-cosine over all the steps) or the data stream: only the field, between optimiser steps.
+what the model can see have no knob, and the registry says why. A schedule never touches the weights,
+the optimiser, the learning-rate schedule (one warmup + cosine over all the steps) or the data stream:
+only the field, between optimiser steps.
 
 Syntax (`rt-explore train --stages`): comma-separated stages `SETTING[:STEPS]`, in order.
   SETTING  `feedforward` (the recurrence off), `recurrent` (as configured), or a number: the value of the
