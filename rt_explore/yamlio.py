@@ -176,3 +176,42 @@ def load_yaml_text(text: str, origin: str) -> object:
     except YamlProblem as problem:
         where = f"{origin}:{problem.line}" if problem.line else origin
         raise UsageError(f"{where}: {problem.message}") from None
+
+
+def load_with_paths(text: str) -> tuple[object, dict[tuple, int], list[tuple[tuple, int]]]:
+    """Parse one YAML document safely, with the 1-based line of every key and list item at any depth.
+
+    Paths are tuples of keys and list indices: ``("variants", 2, "options", "mixer")``. Also returns the
+    keys that appear more than once in one mapping (YAML would silently keep the last), with their lines.
+    Raises :class:`YamlProblem`.
+    """
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        lines: dict[tuple, int] = {}
+        repeated: list[tuple[tuple, int]] = []
+        stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+        while stack:
+            current, path = stack.pop()
+            if isinstance(current, yaml.MappingNode):
+                for key_node, value_node in current.value:
+                    child = (*path, str(key_node.value))
+                    if child in lines:
+                        repeated.append((child, key_node.start_mark.line + 1))
+                    else:
+                        lines[child] = key_node.start_mark.line + 1
+                    stack.append((value_node, child))
+            elif isinstance(current, yaml.SequenceNode):
+                for index, item in enumerate(current.value):
+                    lines[(*path, index)] = item.start_mark.line + 1
+                    stack.append((item, (*path, index)))
+        data = _construct(loader, node)
+    except yaml.YAMLError as exc:
+        raise _describe(exc) from None
+    except ValueError as exc:
+        raise YamlProblem(f"malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return data, lines, sorted(repeated, key=lambda item: item[1])

@@ -111,7 +111,7 @@ def load_catalog(extra_dirs: Sequence[Path | str] = (), *, taxonomy: Taxonomy | 
         problems.extend(user_problems)
     problems.extend(_check_references(entries.values(), set(entries)))
     ordered = dict(sorted(entries.items()))
-    return Catalog(tax, ordered, problems, (BUILTIN_DIR, *dirs))
+    return Catalog(tax, ordered, problems)
 
 
 def validate_paths(paths: Sequence[Path], extra_dirs: Sequence[Path | str] = (), *,

@@ -1,13 +1,11 @@
-"""Norm, rotary, attention (cache, memory, context, value residual), SwiGLU and Block."""
+"""Norm, rotary, attention (cache, memory, context, explicit offset, first-layer values) and SwiGLU."""
 
 import pytest
 import torch
 
-from rt_explore.kernels.attention import CausalSelfAttention, KVCache, ValueResidualAttention
-from rt_explore.kernels.block import Block
+from rt_explore.kernels.attention import CausalSelfAttention, KVCache
 from rt_explore.kernels.mlp import SwiGLU, swiglu_hidden
 from rt_explore.kernels.norms import RMSNorm
-from rt_explore.kernels.residual import LayerScale
 from rt_explore.kernels.rotary import Rotary, apply_rotary
 
 B, T, C, H = 2, 13, 32, 4
@@ -121,62 +119,58 @@ def test_kv_cache_equivalence_holds_with_memory_and_context():
     torch.testing.assert_close(y, attn(x, memory=mem, context=ctx), atol=1e-5, rtol=0)
 
 
-def test_value_residual_attention_mixes_in_the_first_layers_values():
-    first, later = CausalSelfAttention(C, H), ValueResidualAttention(C, H)
+def test_first_layer_values_are_mixed_in_by_a_scalar_or_a_gate_per_token_and_head():
+    first, later = CausalSelfAttention(C, H), CausalSelfAttention(C, H)
     x = torch.randn(B, T, C)
-    first(x)
-    v_first = first.last_values
+    _, v_first = first(x, return_values=True)
     assert v_first.shape == (B, T, H, C // H)
-    y = later(x, values_residual=v_first)
+    plain = later(x)
+    # a closed gate (0) is plain attention; a scalar mix (ResFormer) and a gate per token and head both change it
+    torch.testing.assert_close(later(x, v_first=v_first, v_mix=torch.zeros(B, T, H, 1)), plain)
+    assert not torch.allclose(later(x, v_first=v_first, v_mix=torch.tensor(0.5)), plain)
+    gate = torch.rand(B, T, H, 1)
+    y = later(x, v_first=v_first, v_mix=gate)
 
     def later_piece(piece, cache):
-        # The first layer's values of the same positions as the piece.
-        v_piece = v_first[:, cache.offset : cache.offset + piece.shape[1]]
-        return later(piece, cache=cache, values_residual=v_piece)
+        # the first layer's values and the gate of the same positions as the piece
+        s = slice(cache.offset, cache.offset + piece.shape[1])
+        return later(piece, cache=cache, v_first=v_first[:, s], v_mix=gate[:, s])
 
     y_pieces, _ = in_pieces(later_piece, x)
     torch.testing.assert_close(y_pieces, y, atol=1e-5, rtol=0)
-    with pytest.raises(ValueError):
-        first(x, values_residual=v_first)
-    with pytest.raises(ValueError):
-        later(x)
     assert_every_parameter_gets_gradient(later, (y**2).sum())
+
+
+def test_the_output_at_t_reads_other_tokens_first_layer_values_through_the_gate():
+    """SATFormer's access path (arXiv 2605.03953): a cross-token path to early values, opened by the gate."""
+    attn = CausalSelfAttention(C, H)
+    x, v_first = torch.randn(B, T, C), torch.randn(B, T, H, C // H)
+    changed = v_first.clone()
+    changed[:, 2] += 1.0  # the first-layer values of token 2 only
+    for t in (5, 9):
+        gate = torch.zeros(B, T, H, 1)
+        gate[:, 2] = 1.0  # only token 2 is read through the gate
+        open_a, open_b = (attn(x, v_first=v, v_mix=gate)[:, t] for v in (v_first, changed))
+        assert not torch.allclose(open_a, open_b)  # token t depends on token 2's early values
+        closed = torch.zeros(B, T, H, 1)
+        torch.testing.assert_close(attn(x, v_first=v_first, v_mix=closed)[:, t],
+                                   attn(x, v_first=changed, v_mix=closed)[:, t])
+    # and never on a later token's
+    later = v_first.clone()
+    later[:, 10] += 1.0
+    gate = torch.ones(B, T, H, 1)
+    torch.testing.assert_close(attn(x, v_first=v_first, v_mix=gate)[:, :10], attn(x, v_first=later, v_mix=gate)[:, :10])
+
+
+def test_an_explicit_offset_places_a_piece_at_its_absolute_positions():
+    attn = CausalSelfAttention(C, H)
+    x, ctx = torch.randn(B, T, C), torch.randn(B, 6, C)
+    # a piece at offset 6 that reads the context of positions 0..5 sees what the cache path would show it
+    cache = KVCache(offset=6)
+    torch.testing.assert_close(attn(x[:, 6:], offset=6, context=ctx), attn(x[:, 6:], cache=cache, context=ctx))
 
 
 def test_attention_gradients_reach_every_parameter():
     attn = CausalSelfAttention(C, H)
     y = attn(torch.randn(B, T, C), memory=torch.randn(B, 2, C), context=torch.randn(B, T, C))
     assert_every_parameter_gets_gradient(attn, (y**2).sum())
-
-
-@pytest.mark.parametrize("layerscale", [None, 0.1])
-def test_block_is_causal_and_streams_with_a_cache(layerscale):
-    block = Block(C, H, layerscale=layerscale)
-    x, mem, ctx, t = torch.randn(B, T, C), torch.randn(B, 2, C), torch.randn(B, T, C), 6
-    x2 = x.clone()
-    x2[:, t + 1 :] = torch.randn(B, T - t - 1, C)
-    y = block(x, memory=mem, context=ctx)
-    assert y.shape == (B, T, C)
-    torch.testing.assert_close(y[:, : t + 1], block(x2, memory=mem, context=ctx)[:, : t + 1])
-    y_pieces, _ = in_pieces(block, x, memory=mem, context=ctx)
-    torch.testing.assert_close(y_pieces, y, atol=1e-5, rtol=0)
-
-
-def test_block_with_layerscale_starts_near_identity():
-    block = Block(C, H, layerscale=1e-4)
-    assert isinstance(block.mixer, LayerScale) and isinstance(block.mlp, LayerScale)
-    x = torch.randn(B, T, C)
-    torch.testing.assert_close(block(x), x, atol=1e-2, rtol=0)
-
-
-def test_block_takes_any_mixer():
-    block = Block(C, H, mixer=torch.nn.Linear(C, C), mlp_ratio=2.0)
-    assert block(torch.randn(B, T, C)).shape == (B, T, C)
-    with pytest.raises(TypeError):
-        block(torch.randn(B, T, C), memory=torch.randn(B, 2, C))
-
-
-def test_block_gradients_reach_every_parameter():
-    block = Block(C, H, layerscale=0.1)
-    y = block(torch.randn(B, T, C), memory=torch.randn(B, 2, C), context=torch.randn(B, T, C))
-    assert_every_parameter_gets_gradient(block, (y**2).sum())
