@@ -25,13 +25,17 @@ def file_mode() -> int:
 
 def write_json_atomically(path: Path, data: Any) -> Path:
     """Write `data` as JSON at `path` atomically; returns the path."""
+    return write_text_atomically(path, json.dumps(data, indent=2, allow_nan=True) + "\n")
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write `text` (UTF-8) at `path` atomically; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, allow_nan=True)
-            handle.write("\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, file_mode())

@@ -1,0 +1,104 @@
+"""NAME.png: an experiment report's figure, one panel per task (and test variant), frontier and curve.
+
+Accuracy panels: the mean over seeds at the training lengths ("train") and at each test length, with the
+95% bootstrap interval as an error bar, one line per variant; dashed: chance. Frontier panels: accuracy
+at the longest test length against test-time iterations. Learning-curve panels: training-batch accuracy
+against optimiser steps. matplotlib is imported here only (training.plots: Agg, atomic save).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _errorbar(ax, xs, summaries, offset: float, colour, label: str) -> None:
+    points = [(x + offset, s) for x, s in zip(xs, summaries, strict=True) if s is not None]
+    if not points:
+        return
+    ax.errorbar([x for x, _ in points], [s["mean"] for _, s in points],
+                yerr=[[s["mean"] - s["low"] for _, s in points], [s["high"] - s["mean"] for _, s in points]],
+                marker="o", markersize=3.5, capsize=2.5, linewidth=1.2, color=colour, label=label)
+
+
+def plot_report(report: dict[str, Any], path: Path) -> Path:
+    from ..training.plots import pyplot, save_figure
+
+    plt = pyplot()
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for result in report["results"]:
+        groups.setdefault((result["task"], result["test_variant"]), []).append(result)
+    panels: list[tuple[str, Any]] = [("accuracy", key) for key in groups]
+    panels += [("frontier", task) for task in dict.fromkeys(f["task"] for f in report["frontier"])]
+    panels += [("curve", task) for task in dict.fromkeys(c["task"] for c in report["learning_curves"])]
+    columns = min(3, len(panels))
+    rows = (len(panels) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    variants = [v["id"] for v in report["configuration"]["variants"]]
+    colour = {v: colours[i % len(colours)] for i, v in enumerate(variants)}
+    handles: dict[str, Any] = {}
+    for ax, (kind, key) in zip(axes.flat, panels, strict=False):
+        if kind == "accuracy":
+            _accuracy_panel(ax, groups[key], key, colour, len(variants))
+        elif kind == "frontier":
+            _frontier_panel(ax, [f for f in report["frontier"] if f["task"] == key], key, colour)
+        else:
+            _curve_panel(ax, [c for c in report["learning_curves"] if c["task"] == key], key, colour)
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    seeds = len(report["configuration"]["seeds"])
+    fig.suptitle(f"{report['title']}\nmean over seeds (n = {seeds} per point unless runs are missing), "
+                 "bars: 95% bootstrap interval", fontsize=9)
+    fig.legend(list(handles.values()), list(handles), fontsize=8, loc="lower center", frameon=False,
+               ncol=min(4, len(handles)), bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return save_figure(fig, path)
+
+
+def _accuracy_panel(ax, results: list[dict[str, Any]], key: tuple, colour: dict, count: int) -> None:
+    lengths = list(results[0]["by_length"])
+    xs = list(range(len(lengths) + 1))
+    for i, r in enumerate(results):
+        offset = (i - (count - 1) / 2) * 0.06
+        summaries = [r["train_accuracy"] if key[1] is None else None,
+                     *(r["by_length"][n]["headline"] for n in lengths)]
+        _errorbar(ax, xs, summaries, offset, colour[r["variant"]], r["label"])
+    ax.axhline(results[0]["chance"], color="grey", linestyle="--", linewidth=1)
+    ax.set_xticks(xs, ["train", *lengths])
+    ax.set_xlabel("length (past the training length: new positions only)", fontsize=8)
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_title(key[0] + (f" on {key[1]}" if key[1] else ""), fontsize=9)
+    ax.grid(alpha=0.3)
+
+
+def _frontier_panel(ax, frontiers: list[dict[str, Any]], task: str, colour: dict) -> None:
+    for f in frontiers:
+        longest = list(f["by_length"])[-1]
+        points = f["by_length"][longest]
+        iterations = [int(s) for s in points]
+        _errorbar(ax, iterations, list(points.values()), 0.0, colour[f["variant"]], f["label"])
+        trained = f["trained_iterations"]
+        if trained is not None and points.get(str(trained)):
+            ax.plot([trained], [points[str(trained)]["mean"]], "s", color=colour[f["variant"]], markersize=7,
+                    fillstyle="none")
+    ax.set_xlabel("iterations at test time (square: trained)", fontsize=8)
+    ax.set_ylabel("accuracy at the longest length")
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_title(f"{task}: computational frontier", fontsize=9)
+    ax.grid(alpha=0.3)
+
+
+def _curve_panel(ax, curves: list[dict[str, Any]], task: str, colour: dict) -> None:
+    for c in curves:
+        steps = [int(s) for s in c["accuracy"]]
+        means = [s["mean"] if s else None for s in c["accuracy"].values()]
+        ax.plot(steps, means, color=colour[c["variant"]], linewidth=1.2, label=c["label"])
+    ax.set_xlabel("optimiser step", fontsize=8)
+    ax.set_ylabel("training-batch accuracy")
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_title(f"{task}: learning curves", fontsize=9)
+    ax.grid(alpha=0.3)

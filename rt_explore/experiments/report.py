@@ -1,0 +1,261 @@
+"""An experiment's report, from the results store alone: the data (`build_report`) and its files.
+
+`build_report` finds the stored runs of the experiment's matrix by key, pools them over seeds per
+(variant, task, length) with `stats.summarise`, and decides each comparison with `stats.compare`. The
+result is JSON-ready; `markdown.render` turns it into NAME.md and `figures.plot_report` into NAME.png.
+Numbers are the same every time the same store is reported (the bootstrap has a fixed seed); timing
+figures (seconds, tokens/s) are measurements of the machine and vary between runs.
+
+At a length past the training lengths a task's accuracy is read on the positions past the longest
+training sequence (`accuracy_new`, as training.evaluate scores it) where the task scores several
+positions per sequence; that is the *headline* accuracy, and scaled accuracy is computed from it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from . import store
+from .plan import Experiment, RunSpec
+from .stats import Summary, compare, scaled, successes, summarise
+
+CURVE_TARGET = 0.99  # learning curves: the first step whose training-batch accuracy reaches this
+
+
+def headline(record: dict[str, Any], length: int) -> float | None:
+    """Accuracy at `length`: on the new positions where the run scored them, else on all positions."""
+    key = str(length)
+    value = record.get("test_accuracy_new", {}).get(key)
+    if value is None:
+        value = record.get("test_accuracy", {}).get(key)
+    if value is None:
+        value = record.get("train_accuracy_by_length", {}).get(key)
+    return value
+
+
+def _summary(values: list[float | None]) -> dict[str, Any] | None:
+    found = summarise([v for v in values if v is not None])
+    return found.to_dict() if found else None
+
+
+def build_report(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None = None) -> dict[str, Any]:
+    """The report of `experiment` from the runs stored in `db` (UsageError when `db` does not exist)."""
+    matrix = experiment.matrix(seeds)
+    rows = {row["key"]: row for row in store.read_runs(db, [r.key for r in matrix])}
+    cells: dict[tuple[str, str], list[tuple[RunSpec, dict | None]]] = defaultdict(list)
+    for run in matrix:
+        cells[(run.task, run.variant)].append((run, rows.get(run.key)))
+    ok = sum(1 for r in rows.values() if r["status"] == "ok")
+    diverged = sum(1 for r in rows.values() if r["status"] == "diverged")
+    results, frontiers, probes, curves = [], [], [], []
+    for task_id, task in experiment.tasks.items():
+        names = [None, *sorted(task.task.test_variants())] if experiment.file.measure("test_variants") else [None]
+        for variant_id in task.variants:
+            runs = cells[(task_id, variant_id)]
+            for test_variant in names:
+                results.append(_result(experiment, task_id, variant_id, runs, test_variant))
+            frontiers += _frontier(experiment, task_id, variant_id, runs)
+            probes += _probes(experiment, task_id, variant_id, runs)
+            curves += _curves(experiment, task_id, variant_id, runs)
+    by_cell = {(r["task"], r["variant"], r["test_variant"]): r for r in results}
+    return {
+        "name": experiment.name, "title": experiment.file.title, "question": experiment.file.question,
+        "claims": [vars(c) for c in experiment.file.claims], "notes": experiment.file.notes,
+        "configuration": _configuration(experiment, seeds),
+        "runs": {"total": len(matrix), "ok": ok, "diverged": diverged, "missing": len(matrix) - len(rows),
+                 "machines": sorted({r["machine"] for r in rows.values() if r["machine"]}),
+                 "train_seconds": round(sum(r["seconds"] or 0.0 for r in rows.values()), 1)},
+        "results": results, "frontier": frontiers, "probes": probes, "learning_curves": curves,
+        "comparisons": [_comparison(experiment, c, by_cell) for c in experiment.file.comparisons],
+    }
+
+
+def _configuration(experiment: Experiment, seeds: tuple[int, ...] | None) -> dict[str, Any]:
+    file = experiment.file
+    variants = []
+    for resolved in experiment.variants.values():
+        v = resolved.variant
+        variants.append({"id": v.id, "label": v.label, "cell": v.cell, "like": v.like, "options": v.options,
+                         "training": v.training, "notes": v.notes, "resolved_cell": resolved.spec.cell,
+                         "resolved_options": resolved.spec.options})
+    tasks = []
+    for t in experiment.tasks.values():
+        tasks.append({"id": t.entry.id, "name": t.task.name, "label": t.entry.label, "params": t.task.params(),
+                      "train_lengths": [min(t.task.train_lengths), max(t.task.train_lengths)],
+                      "test_lengths": list(t.task.test_lengths), "chance": t.task.chance, "budget": t.budget,
+                      "variants": list(t.variants), "test_variants": sorted(t.task.test_variants())})
+    return {"seeds": list(seeds if seeds is not None else file.seeds), "budget": file.budget,
+            "evaluation": file.evaluation, "options": file.options, "variants": variants, "tasks": tasks,
+            "measures": [{"name": m.name, **({"params": m.params} if m.params else {})} for m in file.measures],
+            "recipe_version": experiment.matrix()[0].definition["recipe"]}
+
+
+def given_options(config: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+    """The options a variant was given (its own, and the shared ones that apply to it), not the defaults."""
+    merged = {**config["options"], **variant["options"]}
+    return {k: v for k, v in merged.items() if k.replace("-", "_") in variant["resolved_options"]}
+
+
+def option_text(options: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in options.items())
+
+
+def describe(experiment: Experiment) -> dict[str, Any]:
+    """What `experiment show` prints: the file as resolved, and the size of its matrix."""
+    config = _configuration(experiment, None)
+    variants = [{**v, "scaffold": f"--cell {v['cell']}" if v["cell"] else f"--like {v['like']}",
+                 "options_text": option_text(given_options(config, v))} for v in config["variants"]]
+    tasks = [{**t, "params_text": option_text(t["params"])} for t in config["tasks"]]
+    comparisons = []
+    for c in experiment.file.comparisons:
+        length = c.length if c.length is not None else max(experiment.tasks[c.task].task.test_lengths)
+        comparisons.append(f"{c.a} vs {c.b} on {c.task}" + (f" {c.test_variant}" if c.test_variant else "")
+                           + f" @ {length}, {c.measure}" + (f", expect {c.expect}" if c.expect else ""))
+    return {"name": experiment.name, "title": experiment.file.title, "file": str(experiment.path or ""),
+            "question": experiment.file.question, "claims": [vars(c) for c in experiment.file.claims],
+            "variants": variants, "tasks": tasks, "seeds": config["seeds"], "budget": config["budget"],
+            "evaluation": config["evaluation"], "measures": [m["name"] for m in config["measures"]],
+            "comparisons": comparisons, "runs": len(experiment.matrix()), "notes": experiment.file.notes,
+            "recipe_version": config["recipe_version"]}
+
+
+def _scores(record: dict[str, Any], test_variant: str | None) -> tuple[dict[str, Any], float]:
+    """The accuracies of a run on its task, or on one of the task's test variants."""
+    if test_variant is None:
+        return record, record["chance"]
+    found = record.get("measures", {}).get("test_variants", {}).get(test_variant)
+    if found is None:
+        return {}, record["chance"]
+    return found, found["chance"]
+
+
+def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, test_variant: str | None) -> dict:
+    task = experiment.tasks[task_id].task
+    ok = [row["record"] for _, row in runs if row is not None and row["status"] == "ok"]
+    lengths = sorted(task.test_lengths)
+    train_longest = max(task.train_lengths)
+    by_length = {}
+    for length in lengths:
+        accuracy, new, headlines, scaled_values = [], [], [], []
+        for record in ok:
+            scores, chance = _scores(record, test_variant)
+            accuracy.append(scores.get("test_accuracy", scores.get("accuracy", {})).get(str(length)))
+            new.append(scores.get("test_accuracy_new", scores.get("accuracy_new", {})).get(str(length)))
+            value = new[-1] if new[-1] is not None else accuracy[-1]
+            headlines.append(value)
+            scaled_values.append(None if value is None else scaled(value, chance))
+        by_length[str(length)] = {
+            "past_training": length > train_longest and any(v is not None for v in new),
+            "accuracy": _summary(accuracy), "accuracy_new": _summary(new), "headline": _summary(headlines),
+            "scaled": _summary(scaled_values),
+            "error_rate": _summary([None if h is None else 1 - h for h in headlines]),
+            "succeeded": successes(scaled_values)}
+    return {"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
+            "test_variant": test_variant, "runs": len(runs), "ok": len(ok),
+            "diverged": sum(1 for _, row in runs if row is not None and row["status"] == "diverged"),
+            "missing": sum(1 for _, row in runs if row is None),
+            "chance": _scores(ok[0], test_variant)[1] if ok else task.chance,
+            "train_accuracy": _summary([r["train_accuracy"] for r in ok]),
+            "train_scaled": _summary([scaled(r["train_accuracy"], r["chance"]) for r in ok]),
+            "final_loss": _summary([r["final_loss"] for r in ok]),
+            "seconds": _summary([r["seconds"] for r in ok]),
+            "tokens_per_second": _summary([r["tokens_per_second"] for r in ok]),
+            "by_length": by_length}
+
+
+def _frontier(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
+    if experiment.file.measure("frontier") is None:
+        return []
+    curves = []
+    for _, row in runs:
+        if row is None or row["status"] != "ok":
+            continue
+        record = row["record"]
+        curve = record.get("measures", {}).get("frontier") or record.get("frontier")
+        if curve:
+            curves.append((curve, record.get("trained_recurrence_steps")))
+    if not curves:
+        return []
+    iterations = sorted({int(s) for curve, _ in curves for s in curve}, key=int)
+    lengths = sorted({int(n) for curve, _ in curves for by in curve.values() for n in by})
+    table = {str(n): {str(s): _summary([c.get(str(s), {}).get(str(n)) for c, _ in curves]) for s in iterations}
+             for n in lengths}
+    return [{"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
+             "trained_iterations": curves[0][1], "n": len(curves), "by_length": table}]
+
+
+def _probes(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
+    out = []
+    for probe, index, fields in (("rank", "layer", ("effective_rank", "mean_cosine")),
+                                 ("stability", "iteration", ("norm", "change"))):
+        if experiment.file.measure(probe) is None:
+            continue
+        profiles = [row["record"]["measures"][probe] for _, row in runs
+                    if row is not None and row["status"] == "ok" and probe in row["record"].get("measures", {})]
+        if not profiles:
+            continue
+        points = sorted({p[index] for profile in profiles for p in profile})
+        table = {name: {str(i): _summary([next((p[name] for p in prof if p[index] == i), None) for prof in profiles])
+                        for i in points} for name in fields}
+        out.append({"probe": probe, "task": task_id, "variant": variant_id, "index": index, "n": len(profiles),
+                    "label": experiment.variants[variant_id].variant.label, "values": table})
+    return out
+
+
+def _curves(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
+    if experiment.file.measure("learning_curve") is None:
+        return []
+    curves = [row["record"]["measures"]["learning_curve"] for _, row in runs
+              if row is not None and row["status"] == "ok" and "learning_curve" in row["record"].get("measures", {})]
+    if not curves:
+        return []
+    reached = [next(((step, seconds) for step, _, acc, seconds in curve if acc >= CURVE_TARGET), None)
+               for curve in curves]
+    steps = sorted({point[0] for curve in curves for point in curve})
+    mean_curve = {str(s): _summary([next((p[2] for p in c if p[0] == s), None) for c in curves]) for s in steps}
+    return [{"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
+             "n": len(curves), "target": CURVE_TARGET, "reached": sum(r is not None for r in reached),
+             "steps_to_target": _summary([r[0] for r in reached if r is not None]),
+             "seconds_to_target": _summary([r[1] for r in reached if r is not None]), "accuracy": mean_curve}]
+
+
+def _comparison(experiment: Experiment, comparison, by_cell: dict) -> dict[str, Any]:
+    task = experiment.tasks[comparison.task].task
+    length = comparison.length if comparison.length is not None else max(task.test_lengths)
+    sides = {}
+    for side in ("a", "b"):
+        result = by_cell.get((comparison.task, getattr(comparison, side), comparison.test_variant))
+        cell = (result or {}).get("by_length", {}).get(str(length)) or {}
+        measure = "headline" if comparison.measure == "accuracy" and cell.get("past_training") else comparison.measure
+        found = cell.get(measure)
+        sides[side] = Summary(**found) if found else None
+    verdict = compare(sides["a"], sides["b"], comparison.expect)
+    return {"a": comparison.a, "b": comparison.b, "a_label": experiment.variants[comparison.a].variant.label,
+            "b_label": experiment.variants[comparison.b].variant.label, "task": comparison.task,
+            "test_variant": comparison.test_variant, "length": length, "measure": comparison.measure,
+            "a_summary": sides["a"].to_dict() if sides["a"] else None,
+            "b_summary": sides["b"].to_dict() if sides["b"] else None,
+            "verdict": verdict.text, "separated": verdict.separated, "expect": comparison.expect,
+            "as_expected": verdict.matches_expectation, "claim": comparison.claim, "published": comparison.published,
+            "note": comparison.note}
+
+
+def write_report(experiment: Experiment, db: Path, out_dir: Path, seeds: tuple[int, ...] | None = None,
+                 figure: bool = True) -> list[Path]:
+    """Write OUT/NAME.json, OUT/NAME.md and (with `figure`) OUT/NAME.png; returns the paths written."""
+    from ..training.metrics import write_json_atomically, write_text_atomically
+    from .markdown import render
+
+    data = build_report(experiment, db, seeds)
+    out_dir = Path(out_dir)
+    written = [write_json_atomically(out_dir / f"{experiment.name}.json", data)]
+    png = out_dir / f"{experiment.name}.png"
+    if figure and data["runs"]["ok"]:
+        from .figures import plot_report
+
+        written.append(plot_report(data, png))
+    written.append(write_text_atomically(out_dir / f"{experiment.name}.md",
+                                         render(data, figure=png.name if png in written else None)))
+    return written
