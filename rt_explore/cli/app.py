@@ -66,7 +66,8 @@ def load():
 COMMAND_MODULES = {
     "list": "knowledge", "show": "knowledge", "grid": "knowledge", "cells": "knowledge", "gaps": "knowledge",
     "export": "knowledge", "scaffold": "scaffold", "train": "build", "bench": "build",
-    "tasks": "build", "probe": "probe", "experiment": "experiment", "validate": "contribute", "new": "contribute", "import": "contribute",
+    "tasks": "build", "probe": "probe", "experiment": "experiment", "validate": "contribute",
+    "new": "contribute", "import": "contribute",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--catalog",)
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ..training.bench import DEFAULT_STEPS  # a constant; importing it imports neither torch nor codegen
+from ..experiments.bench import DEFAULT_STEPS  # a constant; importing it imports neither torch nor codegen
 from .app import app
 from .output import console, emit_json, err_console
 
@@ -169,82 +169,83 @@ def bench(
                                                     "\\[default: parity, permutation].", show_default=False)] = None,
     seeds: Annotated[int, typer.Option(help="Seeds per cell and task (0..N-1).", min=1)] = 1,
     steps: Annotated[int, typer.Option(help="Training steps per run (the budget).", min=1)] = DEFAULT_STEPS,
-    db: Annotated[Path, typer.Option(help="SQLite results file; runs already in it are skipped.")] = Path("bench.db"),
-    plot: Annotated[Path | None, typer.Option(help="Draw accuracy by cell to FILE.png (and frontier curves to "
-                                              "FILE-frontier.png).", show_default=False)] = None,
+    db: Annotated[Path, typer.Option(help="SQLite results store; runs already in it are skipped.")] = Path("bench.db"),
+    plot: Annotated[Path | None, typer.Option(help="Draw accuracy by length (mean and 95% interval over seeds) "
+                                              "and depth cells' frontiers to FILE.png.", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(help="Runs at once, each a single-thread training in its own "
+                                                "process \\[default: 1].", min=1, show_default=False)] = None,
     workdir: Annotated[Path | None, typer.Option(help="Where the cells are scaffolded \\[default: a temporary "
                                                  "folder].", show_default=False)] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train and evaluate a matrix of cells x tasks x seeds; resumable; results in SQLite."""
-    import tempfile
-
+    """Train and evaluate a matrix of cells x tasks x seeds; resumable; results in SQLite (an experiment)."""
     from ..errors import ProblemsFound
     from ..training import require_torch
 
     require_torch("rt-explore bench")
-    from ..training.bench import load_results, run_bench
+    from ..experiments.bench import run_bench
+    from ..experiments.report import build_report
 
-    budget = steps
-    with _progress() as progress, tempfile.TemporaryDirectory(prefix="rt-explore-bench-") as tmp:
+    with _progress() as progress:
         overall = progress.add_task("bench", total=None, status="")
-        current = progress.add_task("", total=budget, status="", visible=False)
 
-        def on_run(event) -> None:
-            progress.update(overall, total=event.total, completed=event.index - (event.status == "started"),
-                            status=f"{event.cell.label} / {event.task} / seed {event.seed}: {event.status}")
-            progress.update(current, completed=0, visible=event.status == "started",
-                            description=f"  {event.cell.label} on {event.task}")
+        def on_event(event) -> None:
+            if event.kind == "planned":
+                progress.update(overall, total=event.total)
+            else:
+                what = f"{event.run.label} / {event.run.task} / seed {event.run.seed}"
+                progress.update(overall, completed=event.done, status=f"{what}: {event.status or 'started'}")
 
-        def on_step(info) -> None:
-            progress.update(current, completed=info.step, status=_status(info))
+        experiment, report = run_bench(_split(cells, False), _split(tasks, True), seeds, db, steps, workers=workers,
+                                       workdir=workdir, on_event=on_event)
+    data = build_report(experiment, db)
+    plots = []
+    if plot is not None and data["runs"]["ok"]:
+        from ..experiments.figures import plot_report
 
-        report = run_bench(_split(cells, False), _split(tasks, True), seeds, db, budget,
-                           Path(workdir) if workdir else Path(tmp), on_run=on_run, on_step=on_step)
-    rows = load_results(db)
-    plots = _plots(rows, plot) if plot is not None else []
+        plots.append(plot_report(data, plot))
     if as_json:
-        emit_json({"db": str(db), "total": report.total, "stored": report.stored, "skipped": report.skipped,
-                   "failed": [{"cell": e.cell.label, "task": e.task, "seed": e.seed, "status": e.status,
-                               "error": e.error} for e in report.failed],
-                   "plots": [str(p) for p in plots],
-                   "results": [{k: v for k, v in r.items() if k != "result"} for r in rows]})
+        emit_json({**report.to_dict(), "plots": [str(p) for p in plots], "results": _bench_rows(data)})
     else:
-        _print_bench(rows, report, db, plots)
-    broken = [e for e in report.failed if e.status == "failed"]
-    if broken:
-        first = broken[0]
-        raise ProblemsFound(f"{len(broken)} run(s) failed; first: {first.cell.label} on {first.task}: {first.error}")
+        _print_bench(data, report, db, plots)
+    if report.errors:
+        run, why = report.errors[0]
+        raise ProblemsFound(f"{len(report.errors)} run(s) failed; first: {run.label} on {run.task}: {why}")
 
 
-def _plots(rows, plot: Path) -> list[Path]:
-    from ..training.plots import frontier_rows, plot_accuracy, plot_frontier
+def _bench_rows(data: dict) -> list[dict]:
+    """One row per cell and task: n, train accuracy and scaled accuracy at the longest length, with intervals."""
+    rows = []
+    for r in data["results"]:
+        longest = list(r["by_length"])[-1]
+        at = r["by_length"][longest]
+        rows.append({"label": r["label"], "task": r["task"], "n": r["ok"], "diverged": r["diverged"],
+                     "missing": r["missing"], "chance": r["chance"], "train_accuracy": r["train_accuracy"],
+                     "length": int(longest), "accuracy": at["headline"], "scaled": at["scaled"],
+                     "succeeded": at["succeeded"], "seconds": r["seconds"]})
+    return rows
 
-    written = [plot_accuracy(rows, plot)]
-    if frontier_rows(rows):
-        written.append(plot_frontier(rows, plot.with_name(f"{plot.stem}-frontier{plot.suffix}")))
-    return written
 
-
-def _print_bench(rows, report, db: Path, plots: list[Path]) -> None:
+def _print_bench(data: dict, report, db: Path, plots: list[Path]) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{len(rows)} runs in {db} ({report.stored} new, {report.skipped} already stored)",
-                  title_justify="left")
-    for column in ("cell", "task", "seed", "steps", "final loss", "train acc", "test acc (length)", "chance", "s"):
+    from ..experiments.markdown import interval_text
+
+    table = Table(title=f"{report.total} runs in {db} ({report.stored} new, {report.skipped} already stored); "
+                  "mean [95% interval] over n seeds", title_justify="left")
+    for column in ("cell", "task", "n", "train acc", "test acc (length)", "scaled", "succeeded", "s/run"):
         table.add_column(column, justify="left" if column in ("cell", "task") else "right")
-    for r in rows:
-        if r["status"] != "ok":
-            table.add_row(r["label"], r["task"], str(r["seed"]), str(r["budget"]), f"[red]{r['status']}[/red]",
-                          "-", "-", f"{r['chance']:.3g}", "-")
-            continue
-        table.add_row(r["label"], r["task"], str(r["seed"]), str(r["budget"]), f"{r['final_loss']:.4f}",
-                      f"{r['train_accuracy']:.3f}", f"{r['longest_test_accuracy']:.3f} ({r['longest_test_length']})",
-                      f"{r['chance']:.3g}", f"{r['seconds']:.0f}")
+    for r in _bench_rows(data):
+        n = f"{r['n']}" + (f" (+{r['diverged']} diverged)" if r["diverged"] else "")
+        table.add_row(r["label"], r["task"], n, interval_text(r["train_accuracy"]),
+                      f"{interval_text(r['accuracy'])} ({r['length']})", interval_text(r["scaled"]),
+                      f"{r['succeeded']}/{r['n']}", interval_text(r["seconds"], 0))
     out = console()
     out.print(table)
-    for event in report.failed:
-        out.print(f"[red]{event.status}[/red]: {event.cell.label} on {event.task}, seed {event.seed}: {event.error}")
+    for run, why in report.diverged:
+        out.print(f"diverged: {run.label} on {run.task}, seed {run.seed}: {why}", markup=False)
+    for run, why in report.errors:
+        out.print(f"failed: {run.label} on {run.task}, seed {run.seed}: {why}", markup=False)
     for path in plots:
         out.print(f"wrote {path}")
 

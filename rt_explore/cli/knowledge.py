@@ -137,8 +137,10 @@ def grid(
                                            "paper's representatives.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Also draw the grid to FILE.png or FILE.svg.",
                                               show_default=False)] = None,
-    evidence: Annotated[Path | None, typer.Option(help="A bench database: show the measured accuracy at the "
-                                                  "longest test length in each cell.", show_default=False)] = None,
+    evidence: Annotated[Path | None, typer.Option(help="A results store (bench or experiment): show in each cell "
+                                                  "the scaled accuracy at the longest test length, mean \\[95% "
+                                                  "interval] over n seeds, per task and variant.",
+                                                  show_default=False)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The taxonomy as a matrix: entries per cell, gaps marked (default: the paper's Table 1)."""
@@ -184,7 +186,8 @@ def grid(
     console().print(out)
     if evidence is not None:
         baseline = measured.get(("none", None))
-        console().print("measured: best accuracy at the longest test length per task"
+        console().print("measured: scaled accuracy at the longest test length (past the training length), mean "
+                        "[95% bootstrap interval] over n seeds, per task and variant"
                         + (f"; none baseline: {_evidence_text(baseline)}" if baseline else ""))
     if plot is not None:
         console().print(f"wrote {plot}")
@@ -192,15 +195,25 @@ def grid(
 
 def _evidence(db: Path, rows: str, cols: str) -> dict:
     from ..errors import UsageError
-    from ..training.bench import evidence_by_cell
+    from ..experiments.evidence import evidence_by_cell
 
     if (rows, cols) != ("axis", "tokens_per_step"):
         raise UsageError("--evidence shows the paper's axis x tokens_per_step table; drop --rows/--cols/--fine")
     return evidence_by_cell(db)
 
 
-def _evidence_text(by_task: dict[str, float]) -> str:
-    return "[cyan]" + ", ".join(f"{task} {acc:.2f}" for task, acc in sorted(by_task.items())) + "[/cyan]"
+def _evidence_text(by_task: dict[str, list[dict]]) -> str:
+    from rich.markup import escape
+
+    def one(e: dict) -> str:
+        if "mean" not in e:
+            return f"all {e['diverged']} diverged"
+        interval = f" \\[{e['low']:.2f}, {e['high']:.2f}]" if e["n"] > 1 else ""
+        diverged = f", {e['diverged']} diverged" if e["diverged"] else ""
+        return f"{e['mean']:.2f}{interval} n={e['n']}{diverged}"
+
+    lines = [f"{task} {escape(e['label'])}: {one(e)}" for task, entries in sorted(by_task.items()) for e in entries]
+    return "[cyan]" + "\n".join(lines) + "[/cyan]"
 
 
 def _cell_text(ids, entries, show_all: bool) -> str:

@@ -266,8 +266,12 @@ def _variant(where: Where, path: tuple, raw: Any) -> Variant:
 
 
 def _task(where: Where, path: tuple, raw: Any, variant_ids: set[str]) -> TaskEntry:
+    from ..tasks import TASKS
+
     data = _mapping(where, path, raw, TASK_FIELDS)
     name = _text(where, (*path, "name"), data.get("name"))
+    if name not in TASKS:
+        where.fail((*path, "name"), f"unknown task '{name}'; tasks are {', '.join(TASKS)}")
     params = dict(_mapping(where, (*path, "params"), data.get("params", {}), None))
     if "test_lengths" in data:
         if "test_lengths" in params:

@@ -87,24 +87,28 @@ def connect(db: Path, *, create: bool = True) -> sqlite3.Connection:
         conn = sqlite3.connect(db, timeout=60, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout=60000")
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = None
+        if "meta" in tables:
+            found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = found[0] if found else None
+        if tables and version != str(SCHEMA_VERSION):
+            conn.close()
+            raise UsageError(f"{db}: a results database of another version ({version or 'unknown'}; this "
+                             f"rt-explore reads version {SCHEMA_VERSION}): use a new --db file")
         if create:
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        if create:
+        if create and not tables:
             with transaction(conn):
                 # one statement at a time: executescript would COMMIT the transaction first
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         conn.execute("SELECT key FROM runs LIMIT 1")
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{db}: not a results database ({exc})") from exc
-    if version is None or version[0] != str(SCHEMA_VERSION):
-        conn.close()
-        raise UsageError(f"{db}: a results database of another version ({version[0] if version else 'unknown'}; "
-                         f"this rt-explore reads version {SCHEMA_VERSION}): use a new --db file")
     return conn
 
 

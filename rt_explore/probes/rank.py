@@ -87,6 +87,10 @@ def layer_representations(model: nn.Module, input_ids: torch.Tensor) -> list[tor
     with torch.no_grad():
         x = embed(input_ids)
         stack(x, trace=trace)
+    layers = len(getattr(stack, "blocks", ()))
+    if len(trace) != layers:
+        raise UsageError(f"probe rank: the stack traced {len(trace)} layers but has {layers}; does model.py "
+                         "still apply each layer once, in order, and trace it?")
     return [t.float() for t in [x, *trace]]
 
 

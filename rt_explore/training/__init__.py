@@ -1,9 +1,10 @@
-"""Training generated projects on the toy tasks: load a project, train it, evaluate it, bench many.
+"""Training generated projects on the toy tasks: load a project, train it, evaluate it.
 
 Modules: ``project`` (load a generated project folder), ``loop`` (the smoke-training loop and its
 evaluation, including the computational frontier of depth cells), ``stages`` (multi-stage training: the
 recurrence off, then on; the per-cell mapping), ``metrics`` (metrics.json, written atomically),
-``bench`` (a resumable matrix of cells x tasks x seeds in SQLite), ``plots`` (figures).
+``plots`` (writing figures). Matrices of runs (``rt-explore bench``, experiments) are in
+``rt_explore.experiments``.
 
 Importing this package does not import torch; ``require_torch`` says how to install it when it is
 missing, so that every command that trains can fail with one clear line.

@@ -42,8 +42,27 @@ def test_train_prints_a_readable_summary_without_json(project, capsys):
     assert "step/token on parity" in out and "wrote" in out and "metrics.json" in out
 
 
+def diverge_at_call(project, call: int) -> None:
+    """Edit the project's model.py (as a user may) so that its forward returns NaN from the call-th call on."""
+    model_py = next(project.glob("*/model.py"))
+    model_py.write_text(model_py.read_text() + f"""
+
+_forward, _calls = Model.forward, []
+
+
+def _diverging(self, input_ids):
+    _calls.append(1)
+    logits = _forward(self, input_ids)
+    return logits * float("nan") if len(_calls) >= {call} else logits
+
+
+Model.forward = _diverging
+""")
+
+
 def test_a_nan_loss_exits_1_with_one_line_and_writes_no_metrics(project, capsys):
-    code = main(["train", str(project), "--steps", "5", "--nan-at-step", "3", "--json"])
+    diverge_at_call(project, 3)
+    code = main(["train", str(project), "--steps", "5", "--json"])
     captured = capsys.readouterr()
     assert code == 1
     assert captured.out == ""
@@ -56,7 +75,8 @@ def test_a_nan_loss_exits_1_with_one_line_and_writes_no_metrics(project, capsys)
 def test_a_nan_loss_leaves_an_earlier_metrics_json_untouched(project, capsys):
     earlier = '{"from": "an earlier run"}\n'
     (project / "metrics.json").write_text(earlier)
-    assert main(["train", str(project), "--steps", "4", "--nan-at-step", "2"]) == 1
+    diverge_at_call(project, 2)
+    assert main(["train", str(project), "--steps", "4"]) == 1
     assert (project / "metrics.json").read_text() == earlier
 
 

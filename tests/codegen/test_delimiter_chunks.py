@@ -43,14 +43,14 @@ def test_a_cell_without_chunks_and_an_unknown_boundary_are_refused(tmp_path, cap
 def test_only_a_delimiter_project_imports_the_delimiter_kernels_and_has_a_delimiter_token(tmp_path):
     fixed = spec_from_cell("step/chunk", TAX, {}, "fixed-chunks")
     delimited = spec_from_cell("step/chunk", TAX, DELIMITER, "unit-chunks")
-    assert "delimited.DelimitedChunks" not in kernel_pieces(fixed)
-    assert {"delimited", "segments", "chunk_recurrence"} <= set(kernel_files(kernel_pieces(delimited)))
+    assert "delimited.delimited_chunks" not in kernel_pieces(fixed)
+    assert {"delimited", "segments"} <= set(kernel_files(kernel_pieces(delimited)))
     generate(fixed, tmp_path / "fixed")
     generate(delimited, tmp_path / "unit")
     fixed_code = "".join(p.read_text() for p in (tmp_path / "fixed" / "fixed_chunks").glob("*.py"))
     unit_code = "".join(p.read_text() for p in (tmp_path / "unit" / "unit_chunks").glob("*.py"))
-    assert "delimiter_token" not in fixed_code and "DelimitedChunks" not in fixed_code
-    assert "delimiter_token: int = 0" in unit_code and "DelimitedChunks(" in unit_code
+    assert "delimiter_token" not in fixed_code and "delimited_chunks" not in fixed_code
+    assert "delimiter_token: int = 0" in unit_code and "delimited_chunks(" in unit_code
 
 
 @pytest.mark.parametrize(("cell", "standalone"), [("step/chunk", True), ("depth+step/chunk", False)])

@@ -16,7 +16,6 @@ from rt_explore.kernels.gated_linear_attention import (
     naive_gated_linear_attention,
 )
 from rt_explore.kernels.linear_attention import chunk_linear_attention, naive_linear_attention
-from rt_explore.kernels.linear_recurrent_layer import RULES, LinearRecurrentMixer
 
 B, H, DK, DV, N_H = 2, 2, 16, 8, 3
 
@@ -126,66 +125,9 @@ def test_kernels_return_no_final_state_unless_asked():
 # ---- the mixer ----
 
 
-def make_mixer(rule: str, **kw) -> LinearRecurrentMixer:
-    torch.manual_seed(0)
-    return LinearRecurrentMixer(32, 4, rule=rule, chunk_size=16, **kw)
+def test_the_generated_step_token_rules_name_kernels_of_this_table():
+    from rt_explore.codegen.context import RULE_KERNELS
 
-
-def test_rules_table_names_every_rule_with_its_naive_and_chunked_kernel():
-    assert {name: fns[:2] for name, fns in KERNELS.items()} == RULES
-
-
-@pytest.mark.parametrize("rule", RULES)
-def test_mixer_maps_b_t_c_to_b_t_c_and_returns_a_per_head_state(rule):
-    y, state = make_mixer(rule)(torch.randn(2, 50, 32))
-    assert y.shape == (2, 50, 32)
-    assert state.shape == (2, 4, 8, 8)
-
-
-@pytest.mark.parametrize("rule", RULES)
-def test_mixer_is_causal(rule):
-    mixer = make_mixer(rule)
-    x = torch.randn(2, 50, 32)
-    x_changed = x.clone()
-    x_changed[:, 30:] = torch.randn(2, 20, 32)
-    y, _ = mixer(x)
-    y_changed, _ = mixer(x_changed)
-    torch.testing.assert_close(y_changed[:, :30], y[:, :30])
-    assert not torch.allclose(y_changed[:, 30:], y[:, 30:])
-
-
-@pytest.mark.parametrize("rule", RULES)
-def test_mixer_on_a_whole_sequence_equals_chunk_by_chunk_with_the_carried_state(rule):
-    mixer = make_mixer(rule)
-    x = torch.randn(2, 50, 32)
-    y, state = mixer(x)
-    pieces, carried = [], None
-    # Pieces of odd lengths, one a single token (the naive decoding path).
-    for start, stop in ((0, 17), (17, 18), (18, 40), (40, 50)):
-        y_piece, carried = mixer(x[:, start:stop], carried)
-        pieces.append(y_piece)
-    torch.testing.assert_close(torch.cat(pieces, dim=1), y, rtol=0, atol=1e-5)
-    torch.testing.assert_close(carried, state, rtol=0, atol=1e-5)
-
-
-@pytest.mark.parametrize("rule", ["delta-rule", "gated-delta-rule", "delta-product"])
-def test_negative_eigenvalues_let_beta_range_over_zero_to_two(rule):
-    x = 3 * torch.randn(4, 64, 32)
-    beta = make_mixer(rule, negative_eigenvalues=True).project(x)["beta"]
-    assert beta.min() > 0 and beta.max() < 2 and beta.max() > 1
-    beta = make_mixer(rule).project(x)["beta"]
-    assert beta.min() > 0 and beta.max() < 1
-
-
-def test_mixer_rejects_an_unknown_rule_and_negative_eigenvalues_without_a_delta_rule():
-    with pytest.raises(ValueError, match="unknown rule"):
-        LinearRecurrentMixer(32, 4, rule="mamba")
-    with pytest.raises(ValueError, match="negative_eigenvalues"):
-        LinearRecurrentMixer(32, 4, rule="linear-attention", negative_eigenvalues=True)
-
-
-def test_mixer_trains_through_the_chunked_kernel():
-    mixer = make_mixer("gated-delta-rule")
-    y, _ = mixer(torch.randn(2, 40, 32))
-    y.square().mean().backward()
-    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in mixer.parameters())
+    for rule, (module, naive, chunk) in RULE_KERNELS.items():
+        assert KERNELS[rule][0].__name__ == naive and KERNELS[rule][1].__name__ == chunk, rule
+        assert KERNELS[rule][0].__module__ == f"rt_explore.kernels.{module}"

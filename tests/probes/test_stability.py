@@ -7,28 +7,26 @@ import torch
 from torch import nn
 
 from rt_explore.errors import UsageError
-from rt_explore.kernels.depth_recurrence import DepthRecurrence
 from rt_explore.probes.stability import state_trajectory
 
 
-class Scale(nn.Module):
-    """h -> factor * h: a loop whose every iterate is known in closed form."""
-
-    def __init__(self, dim: int, factor: float):
-        super().__init__()
-        self.dim, self.factor = dim, factor
-
-    def forward(self, h):
-        return self.factor * h
-
-
 class Looped(nn.Module):
+    """h_r = factor * h_{r-1}: a loop whose every iterate is known in closed form, with the depth/sequence
+    core's probe contract (`embed`, `iterate(x, steps)`)."""
+
     def __init__(self, factor: float):
         super().__init__()
+        self.factor = factor
         self.embed = nn.Embedding(4, 2)
         with torch.no_grad():
             self.embed.weight.copy_(torch.tensor([[3.0, 4.0]] * 4))  # every token embeds to norm 5
-        self.recurrence = DepthRecurrence(Scale(2, factor), steps=1, input_injection=False)
+
+    def iterate(self, x, steps):
+        states, h = [], x
+        for _ in range(steps):
+            h = self.factor * h
+            states.append(h)
+        return states
 
 
 def test_a_doubling_loop_doubles_the_norm_and_changes_by_one_each_iteration():

@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from rt_explore.tasks import get_task
-from rt_explore.training.loop import fit, supervised_logits
+from rt_explore.training.loop import fit
+from rt_explore.training.recipe import loss_and_logits
 from rt_explore.training.project import load_project
 
 
@@ -39,10 +40,16 @@ def test_only_deep_supervision_trains_the_early_iterations():
     assert not first_head_moves(deep=False)
 
 
-def test_the_supervised_outputs_are_every_iteration_or_the_last():
-    inputs = torch.zeros(2, 3, dtype=torch.long)
-    assert len(supervised_logits(TwoIterations(4, deep=True), inputs)) == 2
-    assert len(supervised_logits(TwoIterations(4, deep=False), inputs)) == 1
+def test_the_loss_averages_every_iteration_under_deep_supervision_else_takes_the_last():
+    torch.manual_seed(0)
+    inputs, targets = torch.zeros(2, 3, dtype=torch.long), torch.ones(2, 3, dtype=torch.long)
+    mask = torch.ones(2, 3, dtype=torch.bool)
+    model = TwoIterations(4, deep=True)
+    first = torch.nn.functional.cross_entropy(model.first(model.embed(inputs))[mask], targets[mask])
+    last = torch.nn.functional.cross_entropy(model.last(model.embed(inputs))[mask], targets[mask])
+    torch.testing.assert_close(loss_and_logits(model, inputs, targets, mask)[0], (first + last) / 2)
+    model.deep_supervision = False
+    torch.testing.assert_close(loss_and_logits(model, inputs, targets, mask)[0], last)
 
 
 def test_a_generated_deep_supervision_project_decodes_each_iteration(tmp_path, scaffolded, single_thread):
@@ -51,6 +58,6 @@ def test_a_generated_deep_supervision_project_decodes_each_iteration(tmp_path, s
     task = get_task("parity", max_train_length=4)
     model = project.build(task.vocab_size)
     assert model.deep_supervision is True
-    assert len(supervised_logits(model, torch.zeros(2, 5, dtype=torch.long))) == 3
+    assert len(model(torch.zeros(2, 5, dtype=torch.long), all_iterations=True)) == 3
     losses = fit(model, task, steps=3, batch_size=4)
     assert all(torch.isfinite(torch.tensor(losses)))

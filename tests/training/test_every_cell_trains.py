@@ -21,7 +21,7 @@ def test_every_coherent_cell_smoke_trains_on_parity(cell, tmp_path):
     out = tmp_path / "p"
     assert main(["scaffold", "--cell", cell, "--out", str(out), "-o", "dim=32", "-o", "n_layers=1"]) == 0
     task = get_task("parity", max_train_length=8)
-    result = train(load_project(out), task, steps=50, seed=0, batch_size=16, lr=1e-2, eval_batch_size=16)
+    result = train(load_project(out), task, steps=50, seed=0, batch_size=16, lr=3e-3, eval_batch_size=16)
     curve = result.loss_curve
     assert len(curve) == 50 and all(math.isfinite(x) for x in curve)
     start, end = sum(curve[:10]) / 10, sum(curve[-10:]) / 10

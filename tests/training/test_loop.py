@@ -39,7 +39,8 @@ def test_a_nan_loss_raises_non_finite_loss_naming_the_step(tmp_path, fake_projec
     project = load_project(fake_project(tmp_path / "p"))
     seen = []
     with pytest.raises(NonFiniteLoss) as info:
-        train(project, get_task("parity"), steps=10, nan_at_step=4, on_step=seen.append, **FAST_EVAL)
+        train(project, get_task("parity"), steps=10, on_step=seen.append, **FAST_EVAL,
+              loss_hook=lambda step, loss: loss * float("nan") if step == 4 else loss)
     error = info.value
     assert isinstance(error, ProblemsFound) and error.exit_code == 1
     assert error.step == 4 and math.isnan(error.value)
