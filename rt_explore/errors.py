@@ -1,4 +1,4 @@
-"""Errors the command line turns into one clear line and an exit code (DESIGN.md section 3)."""
+"""Errors the command line turns into one clear line and an exit code (docs/design.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The gap graph: a node per cell, an edge between cells one step apart in one dimension.
 
 Entries attach to their cells; an empty, coherent, non-comparator cell is a gap, ranked by its
-frontier score: the explored territory next door. (DESIGN.md section 4, "Gaps".)
+frontier score: the explored territory next door. (docs/design.md, "Gaps".)
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """A generated project, loaded from its folder: the provenance in `.rt-explore.yml` and its `Model`.
 
-The contract of a generated project (DESIGN.md section 6): a folder holding `.rt-explore.yml` (name,
-package, cell, options, ...) and a package `<package>/` that exports `Config` (a dataclass with a
-`vocab_size` field, `recurrence_steps` where the cell iterates in depth, and `delimiter_token` where chunks
-end at delimiters) and `Model(config)` (`forward(input_ids [B, T]) -> logits [B, T, vocab]`, causal, with a
-scalar `aux_loss` set at every forward).
+The contract of a generated project (docs/design.md, "The generated project"): a folder holding
+`.rt-explore.yml` (name, package, cell, options, ...) and a package `<package>/` that exports `Config` (a
+dataclass with a `vocab_size` field, the core's knob where it has one, and `delimiter_token` where chunks
+end at delimiters) and `Model(config)` (`forward(input_ids [B, T]) -> logits [B, T, vocab]`, causal; a
+scalar `aux_loss` after each forward where the model adds a training loss, such as ACT's ponder cost).
 
 Loading imports the package from the folder without leaving a trace: the folder goes on sys.path only
 for the import, and modules of the same name are set aside and restored afterwards. So two projects

@@ -1,42 +1,53 @@
-"""`grid --evidence DB` shows measured accuracy in the paper's table (rendering only; runs come from bench)."""
+"""`grid --evidence DB` shows measured scaled accuracy in the paper's table: mean, interval and n, never a best seed."""
 
 from __future__ import annotations
 
 import json
 
 from rt_explore.cli import main
-from rt_explore.training.store import connect, insert_run
+from rt_explore.experiments.store import connect, store_run
 
 
-def _row(spec, label, axis, tps, unit, task, acc, seed=0):
-    return {"spec": spec, "task": task, "seed": seed, "budget": 10, "label": label, "axis": axis,
-            "tokens_per_step": tps, "step_unit": unit, "status": "ok", "final_loss": 0.1, "train_accuracy": 1.0,
-            "longest_test_length": 64, "longest_test_accuracy": acc, "chance": 0.5, "seconds": 1.0, "result": "{}"}
+def _row(group, label, axis, tps, unit, task, acc, seed, status="ok"):
+    definition = {"budget": {"steps": 10}, "seed": seed}
+    return {"key": f"{group}-{seed}", "grp": group, "experiment": "hand-made", "variant": label, "label": label,
+            "task": task, "task_name": task, "seed": seed, "axis": axis, "tokens_per_step": tps, "step_unit": unit,
+            "status": status, "reason": None if status == "ok" else "non-finite loss",
+            "longest_test_length": 64, "longest_test_accuracy": acc if status == "ok" else None, "chance": 0.5,
+            "train_accuracy": 1.0, "seconds": 1.0, "definition": json.dumps(definition), "record": "{}"}
 
 
-def test_the_grid_shows_the_best_measured_accuracy_per_cell_and_task(tmp_path, capsys):
-    db = tmp_path / "runs.db"
+def _store(db):
     conn = connect(db)
-    insert_run(conn, _row("axis=step,tokens_per_step=eq1,step_unit=token", "step/token", "step", "eq1", "token",
-                          "parity", 0.97))
-    insert_run(conn, _row("axis=step,tokens_per_step=eq1,step_unit=token", "step/token", "step", "eq1", "token",
-                          "parity", 0.99, seed=1))
-    insert_run(conn, _row("axis=none", "none", "none", None, None, "parity", 0.52))
+    for seed, acc in enumerate([0.97, 0.99, 1.0]):
+        store_run(conn, _row("g1", "step/token", "step", "eq1", "token", "parity", acc, seed))
+    store_run(conn, _row("g1", "step/token", "step", "eq1", "token", "parity", None, 3, status="diverged"))
+    for seed, acc in enumerate([0.52, 0.5]):
+        store_run(conn, _row("g2", "none", "none", None, None, "parity", acc, seed))
     conn.close()
+
+
+def test_the_grid_shows_the_mean_interval_and_n_of_scaled_accuracy_per_cell_and_task(tmp_path, capsys):
+    db = tmp_path / "runs.db"
+    _store(db)
     assert main(["grid", "--evidence", str(db), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     by_cell = {(c["cell"]["axis"], c["cell"]["tokens_per_step"]): c["evidence"] for c in data["cells"]}
-    assert by_cell[("step", "eq1")] == {"parity": 0.99}
+    [entry] = by_cell[("step", "eq1")]["parity"]
+    assert (entry["n"], entry["diverged"], entry["succeeded"], entry["label"]) == (3, 1, 3, "step/token")
+    assert abs(entry["mean"] - (0.94 + 0.98 + 1.0) / 3) < 1e-9 and entry["low"] <= entry["mean"] <= entry["high"]
     assert by_cell[("depth", "eq1")] == {}
-    assert data["baseline_evidence"] == {"parity": 0.52}
+    [baseline] = data["baseline_evidence"]["parity"]
+    assert baseline["n"] == 2 and abs(baseline["mean"] - 0.02) < 1e-9
     assert main(["grid", "--evidence", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "parity 0.99" in out and "none baseline: " in out
+    assert "parity step/token: 0.97 [0.94, 1.00] n=3, 1 diverged" in out and "none baseline: " in out
 
 
 def test_evidence_needs_the_papers_table_and_an_existing_database(tmp_path, capsys):
     assert main(["grid", "--evidence", str(tmp_path / "none.db")]) == 2
     assert "no such results database" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
     db = tmp_path / "runs.db"
     connect(db).close()
     assert main(["grid", "--fine", "--evidence", str(db)]) == 2
