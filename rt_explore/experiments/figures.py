@@ -17,7 +17,9 @@ def _errorbar(ax, xs, summaries, offset: float, colour, label: str) -> None:
     if not points:
         return
     ax.errorbar([x for x, _ in points], [s["mean"] for _, s in points],
-                yerr=[[s["mean"] - s["low"] for _, s in points], [s["high"] - s["mean"] for _, s in points]],
+                # max(0, .): a percentile interval need not contain the mean (rounding, skewed seeds)
+                yerr=[[max(0.0, s["mean"] - s["low"]) for _, s in points],
+                      [max(0.0, s["high"] - s["mean"]) for _, s in points]],
                 marker="o", markersize=3.5, capsize=2.5, linewidth=1.2, color=colour, label=label)
 
 
@@ -85,6 +87,9 @@ def _frontier_panel(ax, frontiers: list[dict[str, Any]], task: str, colour: dict
         if trained is not None and points.get(str(trained)):
             ax.plot([trained], [points[str(trained)]["mean"]], "s", color=colour[f["variant"]], markersize=7,
                     fillstyle="none")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("iterations at test time (square: trained)", fontsize=8)
     ax.set_ylabel("accuracy at the longest length")
     ax.set_ylim(-0.02, 1.05)

@@ -220,8 +220,17 @@ def _spec(where: Where, path: tuple, variant: Variant, shared: dict[str, Any], t
         own = build(dict(variant.options))
     except UsageError as exc:
         where.fail(_blame(path, "options", variant.options, str(exc)), str(exc))
-    shared = {k: v for k, v in shared.items() if k not in variant.options
-              and BY_NAME[k.replace("-", "_")].applies(own.cell)}
+    # A shared option applies where the option table says it does for this variant's cell and options.
+    applicable = {}
+    for key, value in shared.items():
+        if key in variant.options or not BY_NAME[key.replace("-", "_")].applies(own.cell):
+            continue
+        try:
+            build({key: value, **variant.options})
+        except UsageError:
+            continue  # its value was checked above: what is refused here is its pairing with this variant
+        applicable[key] = value
+    shared = applicable
     try:
         spec = build({**shared, **variant.options})
     except UsageError as exc:

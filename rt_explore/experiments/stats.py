@@ -90,7 +90,9 @@ def summarise(values: list[float]) -> Summary | None:
         return None
     low, high = bootstrap_interval(finite)
     spread = stdev(finite) if len(finite) > 1 else 0.0
-    return Summary(len(finite), fmean(finite), spread, low, high)
+    # Equal values: their mean is the value itself (fmean of three 0.95s is 0.9499999999999998).
+    mean = finite[0] if low == high else fmean(finite)
+    return Summary(len(finite), mean, spread, low, high)
 
 
 def successes(scaled_values: list[float], threshold: float = SUCCESS) -> int:

@@ -142,7 +142,8 @@ def test_bench_json_stores_runs_and_a_second_call_skips_them(tmp_path, capsys):
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out)
     assert (first["total"], first["stored"], first["skipped"]) == (1, 1, 0)
-    assert first["results"][0]["label"] == "none" and first["results"][0]["status"] == "ok"
+    assert first["results"][0]["label"] == "none" and first["results"][0]["n"] == 1
+    assert first["results"][0]["scaled"]["n"] == 1 and first["failed"] == []
     assert (tmp_path / "acc.png").stat().st_size > 0
     assert main(args) == 0
     second = json.loads(capsys.readouterr().out)

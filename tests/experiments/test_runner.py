@@ -71,3 +71,45 @@ def test_a_run_that_raises_is_failed_not_stored_and_runs_again_next_time(tmp_pat
     again = run_experiment(experiment, db, seeds=(0,), workdir=str(tmp_path / "w"))
     assert (again.stored, again.skipped, again.errors) == (1, 1, [])
     assert {s for _, s, _ in experiment_status(experiment, db, (0,))} == {"done"}
+
+
+EXTRAS = """\
+name: extras
+question: Do the extra measures reach the report?
+claim: {text: Flip-flop reads, paper: "Exposing Attention Glitches with Flip-Flop Language Modeling",
+        arxiv: "2306.00946", figure: "Figure 1"}
+options: {dim: 16, n_layers: 1, n_heads: 2, mlp_ratio: 2.0}
+variants:
+  - {id: transformer, cell: none}
+  - {id: loop, cell: depth/sequence, options: {recurrence_steps: 2}}
+tasks:
+  - {name: flip-flop, params: {max_train_length: 8, test_p_ignore: "0.98,0.1"}, test_lengths: [8, 16]}
+seeds: 1
+budget: {steps: 10, batch_size: 8}
+evaluation: {batches: 1, batch_size: 8}
+measures: [train_accuracy, accuracy, scaled, error_rate, test_variants, {frontier: {iterations: [1, 3]}}, rank,
+           {stability: {iterations: 4, batch: 2}}, {learning_curve: {every: 5}}]
+comparisons:
+  - {a: loop, b: transformer, task: flip-flop, length: 16, measure: error_rate, test_variant: "FFL(0.98)"}
+"""
+
+
+def test_extra_measures_are_taken_from_the_trained_model_and_reach_the_report(tmp_path, experiment_file,
+                                                                              single_thread):
+    from rt_explore.experiments.report import write_report
+
+    experiment = load_experiment(experiment_file(tmp_path, EXTRAS, name="extras.yaml"))
+    report = run_experiment(experiment, tmp_path / "r.db")
+    assert report.stored == 2 and not report.errors, report.errors
+    measures = {r["variant"]: r["record"]["measures"] for r in read_runs(tmp_path / "r.db")}
+    assert set(measures["transformer"]) == {"test_variants", "rank", "learning_curve"}
+    assert set(measures["loop"]) == {"test_variants", "frontier", "stability", "learning_curve"}
+    assert set(measures["loop"]["test_variants"]) == {"FFL(0.98)", "FFL(0.1)"}
+    assert list(measures["loop"]["frontier"]) == ["1", "3"] and len(measures["loop"]["stability"]) == 4
+    assert [point[0] for point in measures["loop"]["learning_curve"]] == [5, 10]
+    assert len(measures["transformer"]["rank"]) == 2  # after the embedding and after the one layer
+    write_report(experiment, tmp_path / "r.db", tmp_path / "out")
+    text = (tmp_path / "out" / "extras.md").read_text()
+    for words in ("tested on FFL(0.98)", "Error rate", "Accuracy against test-time iterations", "rank probe",
+                  "stability probe", "Time to fit", "FFL(0.98) @ 16"):
+        assert words in text, words

@@ -19,7 +19,7 @@ BAD = [
     ("cell: none", "cell: sideways", "variants[0].cell", "sideways", "sideways"),
     ("{mixer: delta-rule}", "{mixer: delta-rule, colour: red}", "variants[1].options.colour", "colour",
      "unknown option 'colour'"),
-    ("{mixer: delta-rule}", "{mixer: lstm}", "variants[1].options.mixer", "lstm", "not one of"),
+    ("{mixer: delta-rule}", "{mixer: lstmx}", "variants[1].options.mixer", "lstmx", "not one of"),
     ("    cell: none", "    cell: none\n    options: {recurrence_steps: 3}", "variants[0].options.recurrence_steps",
      "recurrence_steps", "does not apply"),
     ("options: {dim: 16,", "options: {width: 16, dim: 16,", "options.width", "width", "unknown option"),

@@ -1,0 +1,85 @@
+"""Reports come from the store alone: intervals over seeds, training beside test accuracy, a verdict per comparison."""
+
+from __future__ import annotations
+
+import json
+
+from rt_explore.experiments import store
+from rt_explore.experiments.index import write_index
+from rt_explore.experiments.plan import load_experiment
+from rt_explore.experiments.report import build_report, write_report
+from rt_explore.experiments.runner import run_row
+
+# Hand-made accuracies at length 16 (past the training length 8), by variant and seed.
+AT_16 = {"transformer": [0.50, 0.52, 0.49], "delta": [0.99, 1.0, 0.98]}
+
+
+def record(variant: str, seed: int) -> dict:
+    acc = AT_16[variant][seed]
+    return {"test_accuracy": {"8": 0.9, "16": acc + 0.1}, "test_accuracy_new": {"16": acc},
+            "train_accuracy": 0.95 if variant == "delta" else 0.7, "train_accuracy_by_length": {"8": 0.9},
+            "chance": 0.5, "seconds": 2.0, "tokens_per_second": 1000.0, "final_loss": 0.1, "frontier": None}
+
+
+def hand_made_store(db, experiment, seeds=(0, 1, 2)) -> None:
+    conn = store.connect(db)
+    for run in experiment.matrix(seeds):
+        store.store_run(conn, run_row(run, {"key": run.key, "status": "ok", "reason": None,
+                                             "record": record(run.variant, run.seed), "machine": "hand-made"}))
+    conn.close()
+
+
+def test_the_report_pools_seeds_with_intervals_and_decides_the_comparison(tmp_path, tiny):
+    experiment = load_experiment(tiny)
+    hand_made_store(tmp_path / "r.db", experiment)
+    data = build_report(experiment, tmp_path / "r.db", seeds=(0, 1, 2))
+    delta = next(r for r in data["results"] if r["variant"] == "delta")
+    at_16 = delta["by_length"]["16"]
+    assert at_16["past_training"] and at_16["headline"]["n"] == 3
+    headline = at_16["headline"]
+    assert abs(headline["mean"] - 0.99) < 1e-9 and headline["low"] <= 0.99 <= headline["high"]
+    assert abs(at_16["scaled"]["mean"] - 0.98) < 1e-9 and at_16["succeeded"] == 3
+    assert abs(delta["by_length"]["8"]["headline"]["mean"] - 0.9) < 1e-9  # in distribution: all positions
+    assert delta["train_accuracy"]["mean"] == 0.95
+    [comparison] = data["comparisons"]
+    assert comparison["verdict"] == "separated: a higher" and comparison["as_expected"] is True
+    assert data["runs"] == {"total": 6, "ok": 6, "diverged": 0, "missing": 0, "machines": ["hand-made"],
+                            "train_seconds": 12.0}
+
+
+def test_overlapping_intervals_are_not_separated_and_missing_runs_are_counted(tmp_path, tiny):
+    experiment = load_experiment(tiny)
+    hand_made_store(tmp_path / "r.db", experiment, seeds=(0,))
+    data = build_report(experiment, tmp_path / "r.db", seeds=(0, 1, 2))
+    assert data["runs"]["missing"] == 4
+    assert data["comparisons"][0]["verdict"] == "not separated at n = 1"
+    assert next(r for r in data["results"] if r["variant"] == "delta")["missing"] == 2
+
+
+def test_the_written_report_is_markdown_json_and_a_figure_the_same_every_time(tmp_path, tiny):
+    experiment = load_experiment(tiny)
+    hand_made_store(tmp_path / "r.db", experiment)
+    paths = write_report(experiment, tmp_path / "r.db", tmp_path / "out", seeds=(0, 1, 2))
+    assert sorted(p.name for p in paths) == ["tiny.json", "tiny.md", "tiny.png"]
+    assert (tmp_path / "out" / "tiny.png").read_bytes().startswith(b"\x89PNG")
+    text = (tmp_path / "out" / "tiny.md").read_text()
+    assert "| DeltaNet [-1,1] | 3 | 0.95 [0.95, 0.95] | 0.90 [0.90, 0.90] | 0.99 [0.98, 1.00] | 3/3 |" in text
+    assert "| - | DeltaNet [-1,1] vs transformer | parity @ 16 | scaled |" in text
+    assert "separated: a higher (as expected)" in text and "![" in text and "Table 2: 1.000 vs 0.017" in text
+    first = {p.name: p.read_bytes() for p in paths if p.suffix != ".png"}
+    write_report(experiment, tmp_path / "r.db", tmp_path / "out", seeds=(0, 1, 2))
+    assert {p.name: p.read_bytes() for p in paths if p.suffix != ".png"} == first
+    assert json.loads(first["tiny.json"])["name"] == "tiny"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["tiny.json", "tiny.md", "tiny.png"]
+
+
+def test_the_index_lists_each_report_with_its_verdicts(tmp_path, tiny):
+    experiment = load_experiment(tiny)
+    hand_made_store(tmp_path / "r.db", experiment)
+    reports = tmp_path / "docs" / "experiments"
+    write_report(experiment, tmp_path / "r.db", reports, seeds=(0, 1, 2), figure=False)
+    (tmp_path / "docs" / "old_bench.md").write_text("# old\n")
+    (tmp_path / "docs" / "old_bench.json").write_text("{}")
+    text = write_index(reports, tmp_path / "docs" / "results.md").read_text()
+    assert "[tiny](experiments/tiny.md)" in text and "separated: a higher" in text and "| 6/6 |" in text
+    assert "- [old_bench](old_bench.md)" in text
