@@ -11,8 +11,9 @@ import torch
 
 
 def sinkhorn(logits: torch.Tensor, iters: int = 20) -> torch.Tensor:
-    """Sinkhorn-Knopp: scale `exp(logits): [n, n]` so that rows and columns sum to 1.
+    """Sinkhorn-Knopp: scale `exp(logits): [..., n, n]` so that rows and columns sum to 1.
 
+    Leading dimensions are a batch of matrices (mHC projects one matrix per token: `[B, T, n, n]`).
     Alternately normalises rows and columns in log space (no overflow for large logits); the result is
     exactly column-stochastic and row-stochastic up to the convergence left after `iters` rounds. The
     convergence is geometric, slower the more spread `exp(logits)` is: 20 rounds (mHC's choice) reach
@@ -20,6 +21,6 @@ def sinkhorn(logits: torch.Tensor, iters: int = 20) -> torch.Tensor:
     """
     log_p = logits.float()
     for _ in range(iters):
-        log_p = log_p - torch.logsumexp(log_p, dim=1, keepdim=True)  # rows sum to 1
-        log_p = log_p - torch.logsumexp(log_p, dim=0, keepdim=True)  # columns sum to 1
+        log_p = log_p - torch.logsumexp(log_p, dim=-1, keepdim=True)  # rows sum to 1
+        log_p = log_p - torch.logsumexp(log_p, dim=-2, keepdim=True)  # columns sum to 1
     return log_p.exp().to(logits.dtype)

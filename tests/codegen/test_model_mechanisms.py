@@ -161,3 +161,81 @@ def test_the_mixer_option_selects_the_kernel_the_model_calls(generated):
         assert kernel in source and all(k not in source for k in
                                         {"chunk_linear_attention", "chunk_delta_rule", "chunk_gated_linear_attention",
                                          "chunk_gated_delta_rule"} - {kernel})
+
+
+# -- dynamic hyper-connections, mHC and the GPT-2 initialisation (issue 13) --
+
+def stream_spread(h: torch.Tensor) -> float:
+    """How far the streams of h [..., n, C] are from their mean stream (Frobenius norm of the deviation)."""
+    return float((h - h.mean(dim=-2, keepdim=True)).norm())
+
+
+@pytest.mark.parametrize(("residual", "least"), [("hyper-connections", 0.999), ("manifold-constrained", 0.45)])
+def test_the_initial_mixing_of_128_layers_keeps_distinct_streams_apart(generated, residual, least):
+    """The product of the 128 initial `res` matrices, applied to 4 distinct streams, keeps their spread
+    (HC: the identity, 1.0; mHC: 1/2 by the choice of b_res). The static Sinkhorn(4 I) that mHC used before
+    has second eigenvalue 0.93 and kept 0.93^128 ~ 1e-4 of it: the streams became one."""
+    from rt_explore.kernels.hyper_connections import sinkhorn
+
+    model = build(generated, "none", {"n_layers": 128}, residual=residual)
+    h = torch.randn(2, 5, 4, 16, generator=torch.Generator().manual_seed(3))  # 4 distinct streams per token
+    before = stream_spread(h)
+    with torch.no_grad():
+        for connection in model.stack.connections:
+            h = torch.einsum("btmc,btmk->btkc", h, connection.weights(h)[2])  # this input's initial mixing
+    kept = stream_spread(h) / before
+    assert least < kept <= 1.0 + 1e-4, kept
+    static = torch.linalg.matrix_power(sinkhorn(4.0 * torch.eye(4)).double(), 128)
+    h0 = torch.randn(4, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    assert stream_spread(static.T @ h0) / stream_spread(h0) < 2e-4  # the old initialisation, for contrast
+
+
+@pytest.mark.parametrize("residual", ["hyper-connections", "manifold-constrained"])
+def test_the_mixing_is_computed_from_the_input(generated, residual):
+    """At initialisation the dynamic term is exactly zero (its projection W = 0) but the projection receives
+    a gradient; once it has values, pre, post and res differ from token to token, and mHC's stay in (0, 1),
+    (0, 2) and doubly stochastic. (mHC's res part of phi gets no gradient while the streams are all equal,
+    as at initialisation: a doubly stochastic mix of equal streams is that stream.)"""
+    model = build(generated, "none", {"n_layers": 2}, residual=residual).train()
+    tokens = ids(length=8)
+    connection = model.stack.connections[1]
+    projections = [connection.phi] if residual == "manifold-constrained" else [connection.alpha_fn,
+                                                                               connection.beta_fn]
+    h = torch.randn(2, 8, 4, 16, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        static = connection.weights()
+        for weight, fixed in zip(connection.weights(h), static, strict=True):
+            torch.testing.assert_close(weight, fixed.expand_as(weight))  # W = 0: the static mixing
+    loss = torch.nn.functional.cross_entropy(model(tokens)[:, :-1].reshape(-1, 11), tokens[:, 1:].reshape(-1))
+    loss.backward()
+    assert all(p.weight.grad.abs().sum() > 0 for p in projections)
+    with torch.no_grad():
+        for p in projections:  # as after training: a projection with values
+            p.weight.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(6))
+        pre, post, res = connection.weights(h)
+    for weight in (pre, post, res):  # [B, T, n] or [B, T, n, n]
+        assert (weight - weight[:1, :1]).abs().amax() > 1e-3  # not the same for every token
+    if residual == "manifold-constrained":
+        assert ((pre > 0) & (pre < 1)).all() and ((post > 0) & (post < 2)).all()
+        torch.testing.assert_close(res.sum(dim=-2), torch.ones(2, 8, 4), atol=1e-4, rtol=0)
+        torch.testing.assert_close(res.sum(dim=-1), torch.ones(2, 8, 4), atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize(("cell", "residual"), [("none", "standard"), ("none", "hyper-connections"),
+                                                ("depth/sequence", "standard")])
+def test_residual_projections_start_scaled_by_one_over_sqrt_two_l(generated, cell, residual):
+    """GPT-2's initialisation: attention out_proj and the MLP's down projection (the two writes into the
+    residual stream of each block) start at PyTorch's default scale divided by sqrt(2L); q_proj, the same
+    shape as out_proj, keeps the default, so the ratio of their standard deviations is 1/sqrt(2L)."""
+    L = 8
+    model = build(generated, cell, {"n_layers": L, "dim": 32}, residual=residual)
+    blocks = model.stack.blocks
+    with torch.no_grad():
+        out = torch.cat([b.attn.out_proj.weight.flatten() for b in blocks])
+        query = torch.cat([b.attn.q_proj.weight.flatten() for b in blocks])
+        down = torch.cat([b.mlp.down.weight.flatten() for b in blocks])
+    hidden = blocks[0].mlp.down.in_features
+    assert float(out.std() / query.std()) == pytest.approx((2 * L) ** -0.5, rel=0.1)
+    # PyTorch's default Linear init is uniform in +-1/sqrt(fan_in): std 1/sqrt(3 fan_in)
+    assert float(down.std()) == pytest.approx((3 * hidden) ** -0.5 * (2 * L) ** -0.5, rel=0.1)
+    assert float(down.abs().max()) <= hidden ** -0.5 * (2 * L) ** -0.5

@@ -47,3 +47,12 @@ def test_delta_update_reflection_along_an_oblique_direction_keeps_the_norm():
     torch.testing.assert_close(y, torch.tensor([0.28, -0.96]))
     torch.testing.assert_close(y.norm(), torch.tensor(1.0))
 
+
+
+def test_sinkhorn_projects_a_batch_of_matrices_each_as_on_its_own():
+    logits = torch.randn(2, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    batched = sinkhorn(logits)
+    for b in range(2):
+        for t in range(3):
+            torch.testing.assert_close(batched[b, t], sinkhorn(logits[b, t]))
+    torch.testing.assert_close(batched.sum(dim=-2), torch.ones(2, 3, 4), atol=1e-6, rtol=0)
