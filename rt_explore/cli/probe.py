@@ -38,10 +38,11 @@ def rank(
     = 16,
     seed: Annotated[int, typer.Option(help="Seed of the initial weights and of the data.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
-    plot: Annotated[Path | None, typer.Option(help="Draw effective rank and mean cosine by layer to FILE.png.",
+    plot: Annotated[Path | None, typer.Option(help="Draw the four measures by layer to FILE.png.",
                                               show_default=False)] = None,
 ) -> None:
-    """Effective rank and mean pairwise cosine of the token representations after every layer."""
+    """Effective rank (uncentred and centred), mean pairwise cosine and Dong et al.'s residual ratio
+    ||X - 1 x^T|| / ||X|| of the token representations after every layer."""
     from ..training import require_torch
 
     require_torch("rt-explore probe rank")
@@ -138,6 +139,11 @@ def _shown_layers(n_layers: int) -> list[int]:
     return sorted(set(range(0, n_layers + 1, every)) | {n_layers})
 
 
+def _cells(point: dict) -> list[str]:
+    return [f"{point['effective_rank']:.2f}", f"{point['mean_cosine']:.3f}", f"{point['centred_effective_rank']:.2f}",
+            f"{point['residual_ratio']:.4f}"]
+
+
 def _print_profiles(project, task: str, init: list[dict], trained: list[dict] | None, plotted) -> None:
     from rich.table import Table
 
@@ -151,14 +157,17 @@ def _print_profiles(project, task: str, init: list[dict], trained: list[dict] | 
     for stage in ("init",) + (("trained",) if trained else ()):
         table.add_column(f"eff. rank ({stage})", justify="right")
         table.add_column(f"mean cos ({stage})", justify="right")
+        table.add_column(f"c. rank ({stage})", justify="right")
+        table.add_column(f"ratio ({stage})", justify="right")
     for layer in shown:
-        row = [str(layer), f"{init[layer]['effective_rank']:.2f}", f"{init[layer]['mean_cosine']:.3f}"]
+        row = [str(layer), *_cells(init[layer])]
         if trained:
-            row += [f"{trained[layer]['effective_rank']:.2f}", f"{trained[layer]['mean_cosine']:.3f}"]
+            row += _cells(trained[layer])
         table.add_row(*row)
     out = console()
     out.print(table)
-    out.print("[dim]effective rank: exp(entropy of the normalised singular values) of a sequence's tokens; "
-              "both figures are means over the sequences[/dim]")
+    out.print("[dim]effective rank: exp(entropy of the normalised singular values) of a sequence's tokens; c. rank: "
+              "the same of the tokens minus their mean (centred); ratio: ||X - 1 x^T|| / ||X||, x the mean token "
+              "(Dong et al., 0 = all tokens equal); all figures are means over the sequences[/dim]")
     if plotted:
         out.print(f"wrote {plotted}")

@@ -1,7 +1,10 @@
-"""Figures of rank profiles: effective rank by layer (left) and mean pairwise cosine by layer (right).
+"""Figures of rank profiles by layer, four panels: effective rank (uncentred) and centred effective rank
+(top), mean pairwise cosine and Dong et al.'s residual ratio ||X - 1 x^T|| / ||X|| (bottom).
 
-One colour per variant; the profile at initialisation dashed, after training solid. matplotlib (Agg) and
-the atomic writer come from training.plots, so an interrupted plot leaves no half-written file.
+One colour per variant; the profile at initialisation dashed, after training solid. Profiles recorded
+before the centred rank and the residual ratio existed lack those keys: their panels stay empty for them.
+matplotlib (Agg) and the atomic writer come from training.plots, so an interrupted plot leaves no
+half-written file.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ def plot_rank_profiles(series: Mapping[str, Mapping[str, Profile | None]], path:
     plt = pyplot()
     from matplotlib.lines import Line2D
 
-    fig, (rank_ax, cos_ax) = plt.subplots(1, 2, figsize=(13, 5.2))
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9.4))
+    (rank_ax, centred_ax), (cos_ax, ratio_ax) = axes
+    panels = (("effective_rank", rank_ax), ("centred_effective_rank", centred_ax), ("mean_cosine", cos_ax),
+              ("residual_ratio", ratio_ax))
     colours, markers = plt.get_cmap("tab10").colors, "osD^vP*X"
     n = len(series)
     key = []
@@ -40,23 +46,29 @@ def plot_rank_profiles(series: Mapping[str, Mapping[str, Profile | None]], path:
             layers = [p["layer"] for p in profile]
             every = max(1, len(layers) // 8)
             marks = {"markevery": (i * every // max(n, 1), every), "mfc": "white" if stage == "init" else None}
-            rank_ax.plot(layers, [p["effective_rank"] for p in profile], dashes, **style, **marks)
-            cos_ax.plot(layers, [p["mean_cosine"] for p in profile], dashes, **style, **marks)
+            for field, ax in panels:
+                if all(field in p for p in profile):
+                    ax.plot(layers, [p[field] for p in profile], dashes, **style, **marks)
         key.append(Line2D([], [], color=style["color"], marker=style["marker"], lw=2, label=label))
     key += [Line2D([], [], color="black", ls="--", mfc="white", label="at initialisation"),
             Line2D([], [], color="black", ls="-", label="after training")]
-    rank_ax.set(xlabel="layer (0 = embedding)", ylabel="effective rank (mean over sequences)",
-                title="effective rank of the token representations")
+    rank_ax.set(ylabel="effective rank (mean over sequences)",
+                title="effective rank of the token representations (uncentred)")
+    centred_ax.set(ylabel="centred effective rank (mean over sequences)",
+                   title="effective rank of the tokens around their mean")
     cos_ax.set(xlabel="layer (0 = embedding)", ylabel="mean pairwise cosine of the tokens",
                title="how alike the tokens are (1 = all point one way)", ylim=(-0.02, 1.02))
-    for ax in (rank_ax, cos_ax):
+    ratio_ax.set(xlabel="layer (0 = embedding)", ylabel="||X - 1 x^T|| / ||X|| (mean over sequences)",
+                 title="distance from rank one, Dong et al. (0 = all tokens equal)", ylim=(-0.02, 1.02))
+    for ax in axes.flat:
         ax.grid(alpha=0.3)
     rank_ax.set_ylim(bottom=0)
-    # One legend for both panels, below them: inside, it would hide the curves it explains.
+    centred_ax.set_ylim(bottom=0)
+    # One legend for all panels, below them: inside, it would hide the curves it explains.
     columns = min(len(key), 4)
     rows = -(-len(key) // columns)
     fig.legend(handles=key, loc="lower center", ncol=columns, fontsize=10, frameon=False)
     if title:
         fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.035 * rows + 0.01, 1, 1))
+    fig.tight_layout(rect=(0, 0.02 * rows + 0.01, 1, 1))
     return save_figure(fig, path)

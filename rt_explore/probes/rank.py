@@ -7,16 +7,28 @@ hyper-connections ("mHC", Xie et al., arXiv 2512.24880) with deep delta learning
 arXiv 2601.00417) prevent it. Rank collapse itself is from "Attention is Not All You Need: Pure
 Attention Loses Rank Doubly Exponentially with Depth" (Dong, Cordonnier & Loukas, arXiv 2103.03404).
 
-Two measures per sequence, on the matrix `X: [N, C]` of its N token representations:
+Measures per sequence, on the matrix `X: [N, C]` of its N token representations:
 - `effective_rank`: exp of the Shannon entropy of the singular values normalised to sum 1 (Roy &
   Vetterli, "The effective rank: a measure of effective dimensionality", EUSIPCO 2007). It is 1 for a
   rank-1 matrix, k for k equal singular values, and falls continuously as the spectrum concentrates.
-  X is not centred: collapse onto one shared vector (Dong et al.'s `1 x^T`) must read as rank 1.
+  X is not centred, so a component shared by every token (the common mode) counts as a direction: a
+  cloud of distinct tokens around a large common mean reads as nearly rank 1.
+- `centred_effective_rank`: the same measure of `X - 1 m^T`, m the mean token: how many directions the
+  tokens spread over around their mean, whatever the mean. 0 when every token is the same, and also when
+  the spread is below `SPREAD_FLOOR` (1e-6) of ||X||: float32 rounding of equal tokens would otherwise
+  read as an isotropic cloud of high rank.
+- `residual_ratio`: Dong et al.'s distance from rank one, `||X - 1 x^T|| / ||X||` with x the best such
+  approximation. Their `res(X) = X - 1 x^T` (x = argmin) is what pure attention drives to 0 doubly
+  exponentially with depth; here the norm is Frobenius, whose minimising x is the mean token (Dong et al.
+  state their bounds in a composite l1 / l-infinity norm), so the ratio is in [0, 1]: 0 exactly when all
+  tokens are equal (the matrix is 1 x^T), 1 when their mean is 0.
 - `mean_pairwise_cosine`: the mean cosine similarity over distinct token pairs; 1 when every token
   points the same way.
 
-`probe` averages both over the sequences of a batch, at every depth: after the embedding (layer 0)
-and after each of the n_layers layers (layer i).
+`probe` averages them over the sequences of a batch, at every depth: after the embedding (layer 0)
+and after each of the n_layers layers (layer i). `effective_rank` and `mean_cosine` are the figures the
+probe reported first; the centred rank and the residual ratio were added beside them (issue 13), since
+the uncentred rank measures the common mode rather than the distance from rank one.
 """
 
 from __future__ import annotations
@@ -34,6 +46,8 @@ from ..training.loop import fit
 from ..training.project import Project
 from ..training.seeds import PROBE_STREAM, stream
 
+# Below this fraction of ||X||, the tokens' spread around their mean is float32 rounding: centred rank 0.
+SPREAD_FLOOR = 1e-6
 # Probe inputs come from their own data stream, never from a batch the model was trained on.
 FEEDFORWARD_ONLY = ("probe rank needs a none-axis (feedforward) project: its layers are the blocks of "
                     "`model.stack`; a recurrent cell reuses its layers, so 'after layer i' is not defined")
@@ -45,6 +59,18 @@ def effective_rank(X: torch.Tensor) -> float:
     A zero matrix has no direction at all: its effective rank is 0.
     """
     return float(_effective_ranks(X))
+
+
+def centred_effective_rank(X: torch.Tensor) -> float:
+    """The effective rank of `X: [N, C]` after subtracting its mean row: 0 when all rows are equal (to within
+    SPREAD_FLOOR of ||X||)."""
+    return float(_centred_ranks(X))
+
+
+def residual_ratio(X: torch.Tensor) -> float:
+    """||X - 1 m^T||_F / ||X||_F for `X: [N, C]`, m its mean row (the best 1 x^T in the Frobenius norm): Dong
+    et al.'s relative residual, 0 for a matrix of equal rows, in [0, 1]; 0 for a zero matrix."""
+    return float(_residual_ratios(X))
 
 
 def mean_pairwise_cosine(X: torch.Tensor) -> float:
@@ -60,6 +86,26 @@ def _effective_ranks(X: torch.Tensor) -> torch.Tensor:
     # 0 log 0 = 0: a zero singular value adds nothing to the entropy.
     entropy = -torch.where(p > 0, p * p.log(), torch.zeros_like(p)).sum(dim=-1)
     return torch.where(total.squeeze(-1) > 0, entropy.exp(), torch.zeros_like(entropy))
+
+
+def _centred(X: torch.Tensor) -> torch.Tensor:
+    """`X: [..., N, C]` minus its mean row, in float64: the tokens around their mean."""
+    X = X.double()
+    return X - X.mean(dim=-2, keepdim=True)
+
+
+def _centred_ranks(X: torch.Tensor) -> torch.Tensor:
+    """`X: [..., N, C] -> [...]`: effective ranks of the centred matrices, 0 where the spread is below the floor."""
+    ranks = _effective_ranks(_centred(X))
+    return torch.where(_residual_ratios(X) > SPREAD_FLOOR, ranks, torch.zeros_like(ranks))
+
+
+def _residual_ratios(X: torch.Tensor) -> torch.Tensor:
+    """`X: [..., N, C] -> [...]`: ||X - 1 m^T||_F / ||X||_F, 0 where X is 0."""
+    total = torch.linalg.matrix_norm(X.double())
+    residual = torch.linalg.matrix_norm(_centred(X))
+    return torch.where(total > 0, residual / total.clamp_min(torch.finfo(torch.float64).tiny),
+                       torch.zeros_like(total))
 
 
 def _mean_cosines(X: torch.Tensor) -> torch.Tensor:
@@ -95,7 +141,8 @@ def layer_representations(model: nn.Module, input_ids: torch.Tensor) -> list[tor
 
 
 def rank_profile(model: nn.Module, input_ids: torch.Tensor) -> list[dict[str, float | int]]:
-    """Per depth: `{"layer", "effective_rank", "mean_cosine"}`, each a mean over the B sequences.
+    """Per depth: `{"layer", "effective_rank", "mean_cosine", "centred_effective_rank", "residual_ratio"}`,
+    each a mean over the B sequences.
 
     Each sequence's T tokens are the rows of its matrix, so the measures say how alike the tokens of one
     sequence have become, not how alike different sequences are.
@@ -103,7 +150,9 @@ def rank_profile(model: nn.Module, input_ids: torch.Tensor) -> list[dict[str, fl
     profile = []
     for layer, reps in enumerate(layer_representations(model, input_ids)):  # reps: [B, T, C]
         profile.append({"layer": layer, "effective_rank": float(_effective_ranks(reps).mean()),
-                        "mean_cosine": float(_mean_cosines(reps).mean())})
+                        "mean_cosine": float(_mean_cosines(reps).mean()),
+                        "centred_effective_rank": float(_centred_ranks(reps).mean()),
+                        "residual_ratio": float(_residual_ratios(reps).mean())})
     return profile
 
 

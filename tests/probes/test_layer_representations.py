@@ -63,8 +63,9 @@ def test_the_profile_has_the_keys_and_sane_ranges_at_every_layer(scaffold):
     profile = rank_profile(model, torch.randint(11, (3, 9), generator=torch.Generator().manual_seed(1)))
     assert [p["layer"] for p in profile] == [0, 1, 2, 3]
     for p in profile:
-        assert set(p) == {"layer", "effective_rank", "mean_cosine"}
+        assert set(p) == {"layer", "effective_rank", "mean_cosine", "centred_effective_rank", "residual_ratio"}
         assert 1.0 <= p["effective_rank"] <= 9 and -1.0 <= p["mean_cosine"] <= 1.0
+        assert 1.0 <= p["centred_effective_rank"] <= 9 and 0.0 < p["residual_ratio"] <= 1.0
 
 
 def test_layers_rebuilds_the_model_and_a_probe_is_a_function_of_its_arguments(scaffold):

@@ -17,7 +17,9 @@ def test_probe_rank_json_has_the_run_and_one_profile_entry_per_layer(scaffold, c
     assert data["n_layers"] == 2 and data["train_steps"] == 2 and data["cell"]["residual"] == "manifold-constrained"
     for stage in ("init", "trained"):
         assert [p["layer"] for p in data[stage]] == [0, 1, 2]
-        assert all(set(p) == {"layer", "effective_rank", "mean_cosine"} for p in data[stage])
+        # the first figures keep their names; the centred rank and Dong et al.'s ratio were added beside them
+        assert all(set(p) == {"layer", "effective_rank", "mean_cosine", "centred_effective_rank",
+                              "residual_ratio"} for p in data[stage])
 
 
 def test_probe_rank_prints_a_table_and_writes_the_plot(scaffold, tmp_path, capsys):
