@@ -107,22 +107,8 @@ class RecallTask(Task):
         self.chance = 1.0 / (self.num_values + (1 if self.distractors else 0))
 
     def params(self) -> dict[str, Any]:
-        """The resolved parameters; those of the leakage-free protocol only where they differ from the
-        classic defaults, so that a classic task keeps the parameters (and run keys) it always had."""
-        params: dict[str, Any] = {"num_keys": self.num_keys, "num_values": self.num_values,
-                                  "max_train_length": self.max_train_length}
-        default_train, default_test = sequence_lengths(self.max_train_length)
-        if self.train_lengths != default_train:
-            params["min_train_length"] = self.min_train_length
-        if self.test_lengths != default_test:
-            params["test_lengths"] = ",".join(map(str, self.test_lengths))
-        if self.queries != "each-once":
-            params["queries"] = self.queries
-        if self.distractors:
-            params["distractors"] = self.distractors
-        if self.split != "all":
-            params["split"] = self.split
-        return params
+        return {"num_keys": self.num_keys, "num_values": self.num_values, **self._length_params(),
+                "queries": self.queries, "distractors": self.distractors, "split": self.split}
 
     def test_variants(self) -> dict[str, Task]:
         """{"held-out": this task on the evaluation half of the dictionaries} when training on the other half."""

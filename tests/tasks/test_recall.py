@@ -61,9 +61,10 @@ def dictionaries(task: RecallTask, batch) -> list[frozenset]:
     return [frozenset(map(tuple, row)) for row in rows]
 
 
-def test_the_classic_task_keeps_its_parameters_and_has_no_test_variant():
+def test_the_classic_task_keeps_its_defaults_and_has_no_test_variant():
     task = RecallTask()
-    assert task.params() == {"num_keys": 32, "num_values": 32, "max_train_length": 8}
+    assert task.params() == {"num_keys": 32, "num_values": 32, "min_train_length": 2, "max_train_length": 8,
+                             "test_lengths": "8,16,32", "queries": "each-once", "distractors": 0.0, "split": "all"}
     assert (task.queries, task.distractors, task.split, task.none) == ("each-once", 0.0, "all", None)
     assert task.test_variants() == {}
 
