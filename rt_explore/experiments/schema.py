@@ -76,6 +76,8 @@ EXPECT = ("a > b", "a < b")
 
 @dataclass(frozen=True)
 class Claim:
+    """A published claim the experiment tests: its words, the paper and the figure it reports."""
+
     id: str
     text: str
     paper: str
@@ -86,6 +88,8 @@ class Claim:
 
 @dataclass(frozen=True)
 class Variant:
+    """A model to train: a cell spec or a catalog entry, scaffold options, a training schedule."""
+
     id: str
     label: str
     cell: str | None
@@ -97,8 +101,10 @@ class Variant:
 
 @dataclass(frozen=True)
 class TaskEntry:
-    id: str
-    name: str
+    """A task as the file names it: registry name, parameters, the variants it runs, budget."""
+
+    id: str  # unique in the file; the task's name unless given
+    name: str  # in the task registry (rt_explore.tasks.TASKS)
     label: str
     params: dict[str, Any]
     variants: tuple[str, ...] | None  # None: every variant
@@ -107,12 +113,16 @@ class TaskEntry:
 
 @dataclass(frozen=True)
 class Measure:
+    """A measure to record; `params` for the ones that take some (frontier, probes, curves)."""
+
     name: str
     params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Comparison:
+    """Variant a against variant b on one task, length and measure: the verdict on a claim."""
+
     a: str
     b: str
     task: str

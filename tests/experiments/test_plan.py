@@ -72,3 +72,12 @@ def test_extra_measures_enter_the_key_only_where_they_apply(tmp_path, tiny, tiny
     # The rank probe applies to the none cell only.
     assert probed[("transformer", "parity", 0)] != base[("transformer", "parity", 0)]
     assert probed[("delta", "parity", 0)] == base[("delta", "parity", 0)]
+
+
+def test_shared_options_apply_only_to_the_variants_they_fit(tmp_path, tiny_text, experiment_file):
+    text = tiny_text.replace("options: {dim: 16,", "options: {recurrence_steps: 3, dim: 16,").replace(
+        "    cell: none\n", "    cell: none\n  - id: loop\n    cell: depth/sequence\n", 1)
+    experiment = load_experiment(experiment_file(tmp_path, text, name="shared.yaml"))
+    options = {ident: v.spec.options for ident, v in experiment.variants.items()}
+    assert options["loop"]["recurrence_steps"] == 3 and options["loop"]["dim"] == 16
+    assert "recurrence_steps" not in options["transformer"] and options["transformer"]["dim"] == 16
