@@ -22,6 +22,10 @@ RULE_KERNELS = {
     "delta-rule": ("delta_rule", "naive_delta_rule", "chunk_delta_rule"),
     "gated-delta-rule": ("gated_delta_rule", "naive_gated_delta_rule", "chunk_gated_delta_rule"),
     "delta-product": ("delta_product", "naive_delta_product", "chunk_delta_product"),
+    "rwkv-7": ("rwkv7", "naive_rwkv7", "chunk_rwkv7"),
+    "diagonal": ("diagonal_recurrence", "", "chunk_diagonal_recurrence"),  # the chunked scan serves T = 1 too
+    "gru": ("", "", ""),  # torch's nn.GRU / nn.LSTM: no kernel of ours
+    "lstm": ("", "", ""),
 }
 
 PONDER_WEIGHT = 0.01
@@ -63,7 +67,7 @@ def kernel_pieces(spec: ModelSpec) -> list[str]:
     pieces = list(core.primitives)
     if core.name == "step_token":
         module, naive, chunk = RULE_KERNELS[rule(spec)]
-        pieces += [f"{module}.{naive}", f"{module}.{chunk}"]
+        pieces += [f"{module}.{name}" for name in (naive, chunk) if name]
     if delimited(spec):
         pieces += ["delimited.DelimitedState", "delimited.delimited_chunks"]
     if spec.cell.get("residual") == "manifold-constrained":
@@ -146,7 +150,8 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
     naive_fn = chunk_fn = ""
     if core.name == "step_token":
         _, naive_fn, chunk_fn = RULE_KERNELS[rule(spec)]
-    uses_functional = (core.name in ("step_token", "step_chunk") or bool(spec.options.get("deep_delta")))
+    uses_functional = (core.name == "step_chunk" or bool(spec.options.get("deep_delta"))
+                       or (core.name == "step_token" and rule(spec) not in ("gru", "lstm")))
     return {
         "banner": banner(spec),
         "name": spec.name,
@@ -163,7 +168,8 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "imports": import_lines(kernel_pieces(spec), kernel_package),
         "kernel_package": kernel_package,
         "uses_functional": uses_functional,
-        "uses_math": residual == "manifold-constrained" or bool(spec.options.get("deep_delta")),
+        "uses_math": (residual == "manifold-constrained" or bool(spec.options.get("deep_delta"))
+                      or (core.name == "step_token" and rule(spec) in ("rwkv-7", "diagonal"))),
         "standalone": standalone,
         "knob": knob.field if knob else "",
         "delimited": delimited(spec),
@@ -178,6 +184,8 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "deep_supervision": spec.cell.get("supervision") == "deep-supervision",
         "input_injection": bool(spec.options.get("input_injection")),
         "identity_bias": bool(spec.options.get("identity_bias")),
+        "gated_update": bool(spec.options.get("gated_update")),
+        "depth_embedding": bool(spec.options.get("depth_embedding")),
         "negative_eigenvalues": bool(spec.options.get("negative_eigenvalues")),
         "rule": rule(spec) if core.name == "step_token" else "",
         "naive_fn": naive_fn,

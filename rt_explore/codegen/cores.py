@@ -40,8 +40,9 @@ class Core:
 
     name: str
     cells: Mapping[CellKey, str]  # (axis, step_unit) -> the summary of that cell as this core builds it
-    state: str  # the `state` dimension value the core realises
+    state: str  # the `state` dimension value the core realises (the default, when it can realise several)
     streams: bool = False  # has `step(input_ids, state) -> (logits, state)`
+    other_states: tuple[str, ...] = ()  # further `state` values it realises (chosen by an option)
     chunked: bool = False  # streaming pieces must be aligned to chunk_size (unless chunks end at delimiters)
     knobs: Mapping[CellKey, Knob] = field(default_factory=dict)  # cells whose recurrence count can be set
     no_knob: str = ""  # why the cells without a knob cannot switch their recurrence off
@@ -53,6 +54,10 @@ class Core:
     # trace=list)` appending the stream after every layer; "stability" needs `model.embed` and
     # `model.iterate(x, steps) -> [h_1 .. h_steps]`
     probes: tuple[str, ...] = ()
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return (self.state, *self.other_states)
 
     @property
     def template(self) -> str:
@@ -92,10 +97,11 @@ CORES: tuple[Core, ...] = (
                              "a gated update (Block-Recurrent Transformer)."},
          state="memory-tokens", streams=True, chunked=True, no_knob=_STEP_REASON, primitives=_BLOCK),
     Core("step_token",
-         {("step", "token"): "a per-token linear recurrence with a matrix state in every layer (linear attention / "
-                             "DeltaNet family), trained in chunked-parallel form.",
+         {("step", "token"): "a per-token recurrence in every layer: a matrix state (linear attention, the delta "
+                             "rules, RWKV-7) trained in chunked-parallel form, or a vector state (a diagonal "
+                             "selective recurrence, or a GRU / LSTM run step by step).",
           ("step", "ponder"): "several delta-rule updates per token inside each layer (DeltaProduct)."},
-         state="matrix", streams=True, no_knob=_STEP_REASON,
+         state="matrix", other_states=("vector",), streams=True, no_knob=_STEP_REASON,
          primitives=("norms.RMSNorm", "mlp.SwiGLU", "mlp.swiglu_hidden")),
     Core("memory_chunk",
          {("depth+step", "chunk"): "memory written at the top of chunk c is read at the bottom of chunk c+1 (RMT)."},

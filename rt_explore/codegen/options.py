@@ -34,6 +34,11 @@ def _stack_whole(cell: Cell) -> bool:
     return core is not None and core.whole_stack
 
 
+def _attention_core(cell: Cell) -> bool:
+    core = core_for(cell)
+    return core is not None and "attention.CausalSelfAttention" in core.primitives
+
+
 def _knob(name: str) -> Applies:
     # Options that set a core's recurrence count exist where the core's knob is that field (cores.Core.knobs).
     return lambda cell: (knob := knob_for(cell)) is not None and knob.field == name
@@ -54,6 +59,9 @@ class Option:
     # A build-time choice selects the code that is generated (and is recorded in .rt-explore.yml); a run-time
     # option is a field of the generated Config, read when the model is built or called.
     build_time: bool = False
+    # values other options must take for this one to matter, e.g. {"mixer": ("diagonal",)} (checked where the
+    # other option exists): otherwise it is dropped, or refused when the user gave it
+    when: dict[str, tuple[str, ...]] | None = None
 
     def default_for(self, cell: Cell) -> object:
         return self.cell_default(cell) if self.cell_default else self.default
@@ -97,7 +105,8 @@ def _steps_default(cell: Cell) -> int:
 OPTIONS: tuple[Option, ...] = (
     Option("dim", int, 64, "model width", minimum=8, maximum=4096),
     Option("n_layers", int, 2, "layers (for depth cells: layers in the shared block)", minimum=1, maximum=512),
-    Option("n_heads", int, 4, "attention / recurrence heads", minimum=1, maximum=64),
+    Option("n_heads", int, 4, "attention / recurrence heads", minimum=1, maximum=64,
+           when={"mixer": ("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule", "rwkv-7")}),
     Option("mlp_ratio", float, 4.0, "MLP hidden width as a multiple of dim", minimum=0.5, maximum=16),
     Option("vocab_size", int, 64, "vocabulary (train sets it to the task's)", minimum=2, maximum=1_000_000),
     Option("recurrence_steps", int, 4, "depth iterations (depth cells) or feedback passes per token "
@@ -107,6 +116,19 @@ OPTIONS: tuple[Option, ...] = (
            applies=_axis("depth"), build_time=True),
     Option("identity_bias", bool, False, "identity-biased recurrence: h + a*(f(h) - h), a initialised small",
            applies=_unit("sequence", axis="depth"), build_time=True),
+    # Thinking Deeper, Not Longer (Chen 2026, arXiv 2603.21676): an input-dependent gated update and a learned
+    # per-step depth embedding; with --random-depth (T drawn per batch) and a final-only loss, the paper's recipe.
+    Option("gated_update", bool, False, "input-dependent gated update h <- z * f(h) + (1 - z) * h, "
+           "z = sigmoid(W [h; f(h)] + b), b initialised at -2 (Thinking Deeper, Not Longer)",
+           applies=_unit("sequence", axis="depth"), build_time=True),
+    Option("depth_embedding", bool, False, "add a learned embedding of the iteration index to the state before "
+           "each iteration (Thinking Deeper, Not Longer)", applies=_unit("sequence", axis="depth"), build_time=True),
+    Option("max_depth", int, 64, "iterations the depth embedding has entries for (later ones reuse the last)",
+           applies=_unit("sequence", axis="depth"), minimum=1, maximum=1024, when={"depth_embedding": (True,)}),
+    Option("positions", str, "rotary", "how attention sees positions: rotary (RoPE) or none (NoPE: no position "
+           "signal, causal attention infers order; Kazemnejad et al., 2305.19466), so that positions past the "
+           "training length are not unseen rotations", applies=_attention_core, choices=("rotary", "none"),
+           build_time=True, why_not="a step/token layer has no attention"),
     Option("truncate_steps", int, 0, "backpropagate through only the last N depth iterations (0: all)",
            applies=_unit("sequence", axis="depth"), minimum=0, maximum=256),
     Option("chunk_size", int, 8, "positions per recurrence step", applies=_unit("chunk"), minimum=1, maximum=4096,
@@ -123,13 +145,20 @@ OPTIONS: tuple[Option, ...] = (
            choices=("fixed", "delimiter"), build_time=True,
            why_not="chunk boundaries are chosen for step/chunk and depth+step/chunk, whose memory carries "
                    "from chunk to chunk (depth/chunk reads earlier chunks at absolute positions)"),
-    Option("mixer", str, "delta-rule", "the per-token recurrence of a step/token layer",
+    Option("mixer", str, "delta-rule", "the per-token recurrence of a step/token layer: linear attention, the "
+           "(gated) delta rule, RWKV-7, a diagonal selective recurrence (Mamba-like), or a GRU / LSTM (nonlinear, "
+           "run step by step and honestly slower: the positive control for state tracking)",
            applies=_unit("token", axis="step"),
-           choices=("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule"), build_time=True),
+           choices=("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule", "rwkv-7",
+                    "diagonal", "gru", "lstm"), build_time=True,
+           cell_default=lambda c: "diagonal" if c.get("state") == "vector" else "delta-rule"),
     # On by default: with beta in (0, 1) a delta rule cannot track parity at any length (Grazzi et al., Thm. 1);
     # measured in docs/state_tracking.md (parity at 4x the train length: 0.58 off, 0.98 on).
-    Option("negative_eigenvalues", bool, True, "delta-rule step size in (0, 2) (Grazzi et al., 2411.12537)",
+    Option("negative_eigenvalues", bool, True, "transition eigenvalues in (-1, 1): delta-rule step size or RWKV-7 "
+           "learning rate in (0, 2), diagonal decay 2 exp(dA) - 1 (Grazzi et al., 2411.12537)",
            applies=lambda c: c.get("axis") == "step" and c.get("step_unit") in ("token", "ponder"), build_time=True),
+    Option("state_size", int, 16, "state size N per channel of the diagonal recurrence",
+           applies=_unit("token", axis="step"), minimum=1, maximum=256, when={"mixer": ("diagonal",)}),
     Option("n_householder", int, 2, "delta-rule updates per token (DeltaProduct)", applies=_unit("ponder", axis="step"),
            minimum=1, maximum=16),
     Option("latent_steps", int, 2, "latent steps after each token (continuous thoughts); changeable at inference",
@@ -171,6 +200,12 @@ def resolve_options(cell: Cell, given: Mapping[str, object], *, strict: bool = T
     for option in OPTIONS:
         if option.applies(cell):
             out[option.name] = resolved.get(option.name, option.default_for(cell))
+    for option in OPTIONS:
+        if option.name in out and option.when and any(k in out and out[k] not in v for k, v in option.when.items()):
+            if strict and option.name in resolved:
+                need = "; ".join(f"{k} {' or '.join(v)}" for k, v in option.when.items())
+                raise UsageError(f"option {option.name} needs {need}")
+            del out[option.name]
     return out
 
 

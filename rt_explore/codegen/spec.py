@@ -17,7 +17,11 @@ from ..taxonomy import Cell, Taxonomy, complete_cell, parse_cell_spec
 from .cores import CORES, core_for
 from .options import resolve_options
 
-DELTA_MIXERS = ("delta-rule", "gated-delta-rule")
+# Mixers whose transition can be given negative eigenvalues (Grazzi et al., 2411.12537), and those for which
+# that is the default (the delta rules: measured in docs/experiments, parity needs it).
+NEGATIVE_OK = ("delta-rule", "gated-delta-rule", "rwkv-7", "diagonal")
+NEGATIVE_BY_DEFAULT = ("delta-rule", "gated-delta-rule")
+VECTOR_MIXERS = ("gru", "lstm", "diagonal")  # a vector state per layer; the others carry a matrix
 RESERVED = {"rt_explore", "torch", "tests", "test", "train", "model", "config", "kernels", "setup", "main"}
 
 
@@ -74,8 +78,9 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
     core = core_for(cell)
     if core is None:
         raise UsageError(f"cell {label} has no generator")
-    if cell.setdefault("state", core.state) != core.state:
-        raise UsageError(f"the generator realises {label} with state {core.state}, not {cell['state']}")
+    state_given = "state" in cell
+    if cell.setdefault("state", core.state) not in core.states:
+        raise UsageError(f"the generator realises {label} with state {' or '.join(core.states)}, not {cell['state']}")
     for dim in tax.secondary():
         if dim.id not in cell and dim.default is not None:
             cell[dim.id] = dim.default
@@ -104,12 +109,23 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
         if any(k.replace("-", "_") == "deep_delta" for k in given) and options.get("deep_delta") is False:
             raise UsageError("residual deep-delta is the deep_delta option; deep_delta=false contradicts it")
         options["deep_delta"] = True
+    if options.get("gated_update") and options.get("identity_bias"):
+        raise UsageError("gated_update and identity_bias are two update gates (input-dependent and static); "
+                         "choose one")
+    mixer = options.get("mixer")
     chose_eigen = any(k.replace("-", "_") == "negative_eigenvalues" for k in given)
-    if not chose_eigen and "negative_eigenvalues" in options and options.get("mixer", "delta-rule") not in DELTA_MIXERS:
-        options["negative_eigenvalues"] = False  # the default follows the mixer: only delta rules have a beta
-    if options.get("negative_eigenvalues") and options.get("mixer", "delta-rule") not in DELTA_MIXERS:
-        raise UsageError(f"negative_eigenvalues needs a delta-rule mixer (delta-rule, gated-delta-rule), "
-                         f"not {options['mixer']}: linear attention has no step size beta")
+    if mixer is not None and not chose_eigen and "negative_eigenvalues" in options:
+        options["negative_eigenvalues"] = mixer in NEGATIVE_BY_DEFAULT  # the default follows the mixer
+    if mixer is not None and options.get("negative_eigenvalues") and mixer not in NEGATIVE_OK:
+        raise UsageError(f"negative_eigenvalues needs a mixer with a step size or decay to widen "
+                         f"({', '.join(NEGATIVE_OK)}), not {mixer}")
+    if mixer is not None:
+        realised = "vector" if mixer in VECTOR_MIXERS else "matrix"
+        if state_given and ordered.get("state") != realised:
+            instead = ", ".join(VECTOR_MIXERS) if realised == "matrix" else "linear attention or a delta rule"
+            raise UsageError(f"mixer {mixer} carries a {realised} state, not {ordered.get('state')}; "
+                             f"for a {ordered.get('state')} state use {instead}")
+        ordered["state"] = realised
     return ModelSpec(name=safe_name(name) if name else default_name(ordered), cell=ordered, options=options,
                      origin=origin, neighbours=neighbours, notes=catalog_only)
 
