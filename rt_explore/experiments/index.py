@@ -48,13 +48,19 @@ def results_index(reports: Path, out: Path) -> str:
     if not found:
         lines.append("No experiment has been reported yet: `rt-explore experiment run NAME`, then `report NAME`.")
     docs = reports.parent
-    legacy = [md for md in sorted(docs.glob("*.md")) if md.with_suffix(".json").is_file() and md != out]
+    pairs = [md for md in sorted(docs.glob("*.md")) if md.with_suffix(".json").is_file() and md != out]
+    # bench_*: speed measurements (benchmarks/bench_*.py), which stay benchmarks; the others await their port.
+    legacy = [md for md in pairs if not md.stem.startswith("bench_")]
+    speed = [md for md in pairs if md.stem.startswith("bench_")]
     if legacy:
         lines += ["", "## Reports of the benchmark scripts, not yet ported to experiments", "",
                   "Written by the scripts in `benchmarks/` before experiments were data; most of their figures "
                   "come from one seed and carry no interval. Each is replaced by an experiment report as it is "
                   "ported.", ""]
         lines += [f"- [{md.stem}]({_link(md, base)})" for md in legacy]
+    if speed:
+        lines += ["", "## Speed measurements", "", "Written by `benchmarks/bench_*.py`.", ""]
+        lines += [f"- [{md.stem}]({_link(md, base)})" for md in speed]
     return "\n".join(lines) + "\n"
 
 
