@@ -69,7 +69,9 @@ def kernel_pieces(spec: ModelSpec) -> list[str]:
         module, naive, chunk = RULE_KERNELS[rule(spec)]
         pieces += [f"{module}.{name}" for name in (naive, chunk) if name]
     if delimited(spec):
-        pieces += ["delimited.DelimitedState", "delimited.delimited_chunks"]
+        pieces.append("delimited.delimited_chunks")
+        if core.name == "step_chunk":
+            pieces.append("delimited.DelimitedState")  # its layer's forward annotates the state it carries
     if spec.cell.get("residual") == "manifold-constrained":
         pieces.append("hyper_connections.sinkhorn")
     if spec.options.get("deep_delta"):
@@ -204,9 +206,11 @@ def _stack_doc(residual: str, deep_delta: bool) -> str:
     text = {
         "standard": "The layers in order, each a pre-norm block with the standard residual x + f(norm(x)).",
         "layerscale": "The layers in order; each branch is scaled by LayerScale, initialised small (2103.17239).",
-        "hyper-connections": "The layers under hyper-connections: n residual streams with learned mixing (2409.19606).",
-        "manifold-constrained": "The layers under manifold-constrained hyper-connections: stream mixing projected "
-                                "to doubly stochastic matrices by Sinkhorn iterations (2512.24880).",
+        "hyper-connections": "The layers under dynamic hyper-connections: n residual streams mixed by weights computed "
+                             "from the input (2409.19606).",
+        "manifold-constrained": "The layers under manifold-constrained hyper-connections: stream mixing computed from "
+                                "the input and projected to doubly stochastic matrices by Sinkhorn at every layer "
+                                "(2512.24880).",
         "deep-delta": "The layers with deep-delta residuals (2601.00417).",
         "early-access": "The layers; every layer after the first reads the first layer's attention values through a "
                         "gate per token and head (SATFormer, 2605.03953).",

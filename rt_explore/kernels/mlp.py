@@ -24,10 +24,15 @@ class SwiGLU(nn.Module):
     def __init__(self, dim: int, hidden: int | None = None):
         super().__init__()
         hidden = hidden if hidden is not None else swiglu_hidden(dim)
-        # gate and up in one matrix: one matmul instead of two.
+        # gate and up in one matrix (rows [:hidden] gate, [hidden:] up), so one parameter holds both.
         self.gate_up = nn.Linear(dim, 2 * hidden, bias=False)
         self.down = nn.Linear(hidden, dim, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        gate, up = self.gate_up(x).chunk(2, dim=-1)  # each [B, T, hidden]
+        # Two products with the halves of the weight rather than one product split in two: the halves of a
+        # split are strided views, and on CPU the elementwise ops and the concatenation that the split's
+        # backward needs cost more than a second matrix product of the same total size.
+        hidden = self.down.in_features
+        gate = F.linear(x, self.gate_up.weight[:hidden])  # [B, T, hidden]
+        up = F.linear(x, self.gate_up.weight[hidden:])  # [B, T, hidden]
         return self.down(F.silu(gate) * up)

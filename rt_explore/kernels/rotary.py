@@ -38,12 +38,39 @@ class Rotary(nn.Module):
         return cos, sin
 
 
+def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """`[x1 * cos - x2 * sin, x1 * sin + x2 * cos]` for `x = [x1, x2]` (halves of the last dimension), written
+    straight into the two halves of one output: no concatenation, no temporaries."""
+    h = x.shape[-1] // 2
+    x1, x2 = x[..., :h], x[..., h:]
+    out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    o1, o2 = out[..., :h], out[..., h:]
+    torch.mul(x1, cos, out=o1).addcmul_(x2, sin, value=-1)
+    torch.mul(x2, cos, out=o2).addcmul_(x1, sin)
+    return out
+
+
+class _RotaryFunction(torch.autograd.Function):
+    """The rotation is linear and orthogonal, so its gradient is the rotation by the opposite angle; nothing
+    but the tables is saved for the backward pass."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(cos, sin)
+        return _rotate(x, cos, sin)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        cos, sin = ctx.saved_tensors
+        return _rotate(grad, cos, -sin), None, None
+
+
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate `x: [B, T, H, D]` by the tables `cos, sin: [T, D/2]`; returns `[B, T, H, D]`."""
+    """Rotate `x: [B, T, H, D]` by the tables `cos, sin: [T, D/2]`; returns `[B, T, H, D]`, in fp32 arithmetic.
+
+    The tables are treated as constants (no gradient flows to them).
+    """
     B, T, H, D = x.shape
-    cos = cos.view(1, T, 1, D // 2)  # [1, T, 1, D/2]: broadcast over batch and heads
-    sin = sin.view(1, T, 1, D // 2)
-    x32 = x.float()
-    x1, x2 = x32[..., : D // 2], x32[..., D // 2 :]  # the two halves of each rotated pair
-    out = torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)  # [B, T, H, D]
-    return out.type_as(x)
+    cos = cos.float().view(1, T, 1, D // 2)  # [1, T, 1, D/2]: broadcast over batch and heads
+    sin = sin.float().view(1, T, 1, D // 2)
+    return _RotaryFunction.apply(x.float(), cos, sin).type_as(x)

@@ -241,8 +241,14 @@ def test_an_unsupported_secondary_value_is_refused_for_cell_specs():
 
 
 RESIDUALS = [v.id for v in TAX.dimension("residual").values]
+# residual=deep-delta is the deep_delta option (one mechanism, one switch): deep_delta=false contradicts it
 VARIANTS = [(cell, residual, deep_delta) for cell in ("none", "depth/sequence") for residual in RESIDUALS
-            for deep_delta in (False, True)]
+            for deep_delta in (False, True) if not (residual == "deep-delta" and not deep_delta)]
+
+
+def test_residual_deep_delta_with_deep_delta_false_is_refused_as_a_contradiction():
+    with pytest.raises(UsageError, match="contradicts"):
+        spec_from_cell("axis=none,residual=deep-delta", TAX, {"deep_delta": "false"}, "x")
 
 
 @pytest.mark.parametrize(("cell", "residual", "deep_delta"), VARIANTS)
