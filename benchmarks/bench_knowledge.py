@@ -3,8 +3,9 @@
 1. Cold start of ``rt-explore list --json`` against ``python -c "import typer, rich, yaml"``, measured
    in the same run: N interleaved runs of each, median. Target: at most 1.5x.
 2. 10,000 synthetic entries (beside the built-in ones) loaded, validated (errors and warnings) and
-   their gaps ranked, cold: a fresh process-level state and an empty catalog cache, so every file is
-   parsed. Target: under 2 s. The same with the cache written by the cold run is reported beside it.
+   their gaps ranked, cold: a fresh process and an empty catalog cache, so every file is parsed (a
+   folder this large is split between forked workers, catalog/loader.py). Target: under 2 s. The same
+   with the cache written by the cold run is reported beside it.
 
 Wall-clock figures depend on what else the machine runs: the load average before and after is
 recorded, with the CPU time of the process (less sensitive to other work) beside the wall time.
@@ -87,8 +88,11 @@ def write_synthetic(folder: Path, count: int) -> None:
 
 
 SCALE = """
-import json, sys, time
-start, cpu = time.perf_counter(), time.process_time()
+import json, resource, sys, time
+def cpu():  # this process and its reaped children (the parsing workers of a large folder)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+start, cpu_start = time.perf_counter(), cpu()
 from rt_explore.catalog import load_catalog
 from rt_explore.catalog.review import review
 from rt_explore.catalog.space import gaps
@@ -103,7 +107,7 @@ assert not catalog.problems, catalog.problems[:3]
 print(json.dumps({"entries": len(catalog), "problems": len(catalog.problems), "warnings": len(warnings),
                   "gaps_found": len(found), "load_and_validate_s": round(loaded - start, 3),
                   "warnings_s": round(reviewed - loaded, 3), "gaps_s": round(done - reviewed, 3),
-                  "total_s": round(done - start, 3), "cpu_s": round(time.process_time() - cpu, 3)}))
+                  "total_s": round(done - start, 3), "cpu_s": round(cpu() - cpu_start, 3)}))
 """
 
 
@@ -137,7 +141,7 @@ def write_report(results: dict) -> Path:
         f"| {cold['entries']} entries, cold: load + validate (errors) | {cold['load_and_validate_s']:.2f} s | | |",
         f"| ... warnings (validate's second pass) | {cold['warnings_s']:.2f} s | | |",
         f"| ... gaps (fine grid) | {cold['gaps_s']:.2f} s | | |",
-        f"| cold total, in a fresh process (CPU {cold['cpu_s']:.2f} s) | {cold['total_s']:.2f} s "
+        f"| cold total, in a fresh process (CPU {cold['cpu_s']:.2f} s, workers included) | {cold['total_s']:.2f} s "
         f"| < {s['target_s']:.0f} s | {_met(cold['total_s'] < s['target_s'])} |",
         f"| the same from the cache the cold run wrote (CPU {cached['cpu_s']:.2f} s) | {cached['total_s']:.2f} s | | |",
         "",
