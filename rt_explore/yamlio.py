@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
 
 import yaml
 
@@ -15,6 +15,8 @@ except AttributeError:  # PyYAML built without libyaml
 
 _TAGS: dict[str, str] = {}  # plain scalar -> its resolved tag; only short scalars, which repeat across entries
 _STR, _INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+_BOOL, _NULL, _TIMESTAMP = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"
+_BOOLS = yaml.constructor.SafeConstructor.bool_values  # yes/no/true/false/on/off, lowercased
 _SEQ, _MAP, _MERGE = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "tag:yaml.org,2002:merge"
 
 
@@ -48,12 +50,15 @@ class SafeLoader(_BaseLoader):
         pass
 
 
-@dataclass
 class YamlProblem(Exception):
-    """YAML that cannot be read safely: a syntax error or a refused tag, with its line (1-based)."""
+    """YAML that cannot be read safely: a syntax error or a refused tag, with its line (1-based).
 
-    message: str
-    line: int | None = None
+    A plain class, not a dataclass: importing dataclasses costs every command a millisecond.
+    """
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message, line)
+        self.message, self.line = message, line
 
 
 def _describe(exc: yaml.YAMLError) -> YamlProblem:
@@ -110,9 +115,9 @@ class _Slow(Exception):
 def _construct(loader, node: yaml.Node) -> object:
     """The document's data, as ``loader.construct_document`` gives it, about three times faster.
 
-    Strings, whole numbers, lists and mappings (nearly all of a catalog file) are built here; every other
-    scalar (dates, booleans, floats, refused tags) goes to PyYAML's safe constructor, and a document with
-    merge keys, recursive aliases or unhashable keys is built by PyYAML whole.
+    Strings, whole numbers, booleans, nulls, dates, lists and mappings (all of a catalog file) are built
+    here; every other scalar (floats, times, other number forms, refused tags) goes to PyYAML's safe
+    constructor, and a document with merge keys, recursive aliases or unhashable keys is built by PyYAML whole.
     """
     active: set[int] = set()
 
@@ -123,6 +128,15 @@ def _construct(loader, node: yaml.Node) -> object:
                 return n.value
             if tag == _INT and n.value.isdigit() and (n.value[0] != "0" or n.value == "0"):
                 return int(n.value)
+            if tag == _BOOL and n.value.lower() in _BOOLS:
+                return _BOOLS[n.value.lower()]
+            if tag == _NULL:
+                return None
+            if tag == _TIMESTAMP and len(n.value) == 10:  # a plain date, YYYY-MM-DD
+                try:
+                    return datetime.date.fromisoformat(n.value)
+                except ValueError:
+                    pass  # PyYAML's own error, below
             return loader.construct_object(n, deep=True)
         if id(n) in active:
             raise _Slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -63,13 +64,11 @@ def _parse_folder(directory: Path, tax: Taxonomy) -> tuple[dict[str, Entry], lis
 
 
 def _parse_all(paths: Iterable[Path], tax: Taxonomy) -> tuple[dict[str, Entry], list[Problem]]:
-    from .validate import parse_entry
-
+    paths = list(paths)
     entries: dict[str, Entry] = {}
     problems: list[Problem] = []
     first_seen: dict[str, Path] = {}
-    for path in paths:
-        entry, found = parse_entry(path, tax)
+    for path, (entry, found) in zip(paths, _parse_files(paths, tax), strict=True):
         problems.extend(found)
         stem = path.stem
         if stem in first_seen:
@@ -79,6 +78,51 @@ def _parse_all(paths: Iterable[Path], tax: Taxonomy) -> tuple[dict[str, Entry], 
         if entry is not None:
             entries[entry.id] = entry
     return entries, problems
+
+
+PARALLEL_FROM = 2000  # files; below this, starting workers costs more than it saves
+
+
+def _parse_files(paths: list[Path], tax: Taxonomy) -> list[tuple[Entry | None, list[Problem]]]:
+    """Each file parsed and checked, in order. A large folder (a cold load of thousands of entries) is split
+    between forked worker processes where the platform forks (Linux): PyYAML holds the GIL, so threads would
+    not help; forked workers inherit the loaded modules and start in milliseconds. Any failure to start them
+    falls back to parsing here."""
+    from .validate import parse_entry
+
+    workers = min(os.cpu_count() or 1, 4)
+    if len(paths) >= PARALLEL_FROM and workers > 1 and sys.platform == "linux":
+        import multiprocessing
+
+        size = -(-len(paths) // workers)
+        chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+        try:
+            pool = multiprocessing.get_context("fork").Pool(len(chunks), initializer=_quiet_worker)
+        except (OSError, ValueError, RuntimeError):
+            pool = None
+        if pool is not None:
+            try:
+                parts = pool.starmap(_parse_chunk, [(chunk, tax) for chunk in chunks])
+                pool.close()
+            except BaseException:
+                pool.terminate()  # Ctrl-C or a bug: stop the workers, report in this process
+                raise
+            finally:
+                pool.join()
+            return [result for part in parts for result in part]
+    return [parse_entry(path, tax) for path in paths]
+
+
+def _quiet_worker() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, without a traceback per worker
+
+
+def _parse_chunk(paths: list[Path], tax: Taxonomy) -> list[tuple[Entry | None, list[Problem]]]:
+    from .validate import parse_entry
+
+    return [parse_entry(path, tax) for path in paths]
 
 
 def _check_references(entries, known: set[str]) -> list[Problem]:

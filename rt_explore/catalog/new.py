@@ -24,7 +24,7 @@ from .schema import Entry
 from .validate import ID_RE, NEW_ARXIV_RE, OLD_ARXIV_RE
 
 # What people paste: an id, arXiv:ID, an abs or pdf URL, with or without a version.
-ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+ARXIV_PREFIX = re.compile(r"^(?:arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 ARXIV_SUFFIX = re.compile(r"(?:v\d+)?(?:\.pdf)?/?$")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from ..errors import UsageError
@@ -96,10 +97,51 @@ def _check_references(tax: Taxonomy, path: Path) -> None:
 
 @functools.cache
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    """The taxonomy from ``path`` (default: the built-in ``dimensions.yaml``)."""
+    """The taxonomy from ``path`` (default: the built-in ``dimensions.yaml``).
+
+    The parsed YAML is cached as JSON (see :mod:`rt_explore.cachedir`) while the file keeps its size and
+    modification time: every command starts by loading the taxonomy, and JSON reads ~20x faster.
+    """
     path = path or DEFAULT_PATH
+    data = _cached(path)
+    if data is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read the taxonomy: {exc.strerror}") from None
+        data = load_yaml_text(text, str(path))
+        _store(path, data)
+    return parse_taxonomy(data, path)
+
+
+def _stamp(path: Path) -> str | None:
+    from .. import __version__
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the taxonomy: {exc.strerror}") from None
-    return parse_taxonomy(load_yaml_text(text, str(path)), path)
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{__version__}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _cached(path: Path) -> object | None:
+    import json
+
+    from ..cachedir import cache_file
+
+    stamp, target = _stamp(path), cache_file("taxonomy", str(path.resolve()))
+    if stamp is None or target is None:
+        return None
+    try:
+        cached = json.loads(target.read_text(encoding="utf-8"))
+        return cached["data"] if cached.get("stamp") == stamp else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _store(path: Path, data: object) -> None:
+    from ..cachedir import cache_file, write_json
+
+    stamp = _stamp(path)
+    if stamp is not None:
+        write_json(cache_file("taxonomy", str(path.resolve())), {"stamp": stamp, "data": data})

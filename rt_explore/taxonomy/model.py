@@ -109,13 +109,13 @@ class Taxonomy(NamedTuple):
     # -- cells ---------------------------------------------------------------------------------
     def inapplicable(self, cell: Mapping[str, str]) -> set[str]:
         """Dimensions that mean nothing for this cell (e.g. step_unit when axis is none)."""
-        index = _values_index(self)
-        out: set[str] = set()
-        for dim_id, value_id in cell.items():
-            values = index.get(dim_id)
-            if values is None:
+        index, carriers = _values_index(self)
+        if not cell.keys() <= index.keys():
+            for dim_id in cell:
                 self.dimension(dim_id)  # raises the UsageError naming the known dimensions
-            value = values.get(value_id) if isinstance(value_id, str) else None
+        out: set[str] = set()
+        for dim_id in carriers:  # only the dimensions with a value that rules others out (axis)
+            value = index[dim_id].get(cell.get(dim_id)) if isinstance(cell.get(dim_id), str) else None
             if value is not None:
                 out.update(value.inapplicable)
         return out
@@ -206,15 +206,18 @@ class Taxonomy(NamedTuple):
         return None
 
 
-_INDEXES: dict[int, tuple[Taxonomy, dict[str, dict[str, Value]]]] = {}
+_INDEXES: dict[int, tuple[Taxonomy, dict[str, dict[str, Value]], tuple[str, ...]]] = {}
 
 
-def _values_index(tax: Taxonomy) -> dict[str, dict[str, Value]]:
-    """dimension id -> value id -> Value, built once per taxonomy (placing 10,000 entries asks it per entry)."""
+def _values_index(tax: Taxonomy) -> tuple[dict[str, dict[str, Value]], tuple[str, ...]]:
+    """dimension id -> value id -> Value, and the dimensions having a value with `inapplicable`; built once
+    per taxonomy (placing 10,000 entries asks it for each)."""
     cached = _INDEXES.get(id(tax))
     if cached is None or cached[0] is not tax:
-        cached = _INDEXES[id(tax)] = (tax, {d.id: {v.id: v for v in d.values} for d in tax.dimensions})
-    return cached[1]
+        index = {d.id: {v.id: v for v in d.values} for d in tax.dimensions}
+        carriers = tuple(d.id for d in tax.dimensions if any(v.inapplicable for v in d.values))
+        cached = _INDEXES[id(tax)] = (tax, index, carriers)
+    return cached[1], cached[2]
 
 
 def cell_key(cell: Mapping[str, str]) -> str:

@@ -13,7 +13,7 @@ TAX = load_taxonomy()
 
 
 @pytest.mark.parametrize("raw", ["2502.05171", " arXiv:2502.05171 ", "https://arxiv.org/abs/2502.05171v2",
-                                 "http://arxiv.org/pdf/2502.05171v1.pdf", "2502.05171v3"])
+                                 "http://arxiv.org/pdf/2502.05171v1.pdf", "2502.05171v3", "arxiv.org/abs/2502.05171"])
 def test_an_arxiv_id_is_accepted_in_the_forms_people_paste(raw):
     assert normalise_arxiv(raw) == "2502.05171"
 

@@ -14,6 +14,17 @@ from rt_explore.catalog.space import cells
 from rt_explore.taxonomy import FINE_DIMS, PAPER_DIMS
 
 
+def wait_until(page, expression: str, timeout_s: float = 5.0) -> None:
+    """Poll a JavaScript expression from Python: the site's Content-Security-Policy forbids eval, which
+    Playwright's own wait_for_function uses inside the page."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(20)
+
+
 def visible_ids(page) -> list[str]:
     return page.eval_on_selector_all("#entries tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.id)")
 
@@ -32,7 +43,7 @@ def test_the_search_box_narrows_the_rows(builtin_site, page):
     page.fill("#q", "universal zzzz-nothing")
     assert visible_ids(page) == [] and page.is_visible("#none")
     page.click("#clear")
-    page.wait_for_function(f"document.querySelectorAll('#entries tbody tr:not([hidden])').length == {len(catalog)}")
+    wait_until(page, f"document.querySelectorAll('#entries tbody tr:not([hidden])').length == {len(catalog)}")
 
 
 def test_a_click_on_a_table_one_cell_shows_that_cells_entries(builtin_site, page):
@@ -122,7 +133,7 @@ def test_the_copy_buttons_work_without_errors(builtin_site, page):
     page.goto(url(site, "entry/universal-transformer.html"))
     assert "@article{universal-transformer," in page.inner_text(".copyable pre")
     page.click(".copyable button.copy")
-    page.wait_for_function("[...document.querySelectorAll('button.copy')].some(b => b.textContent !== 'Copy')")
+    wait_until(page, "[...document.querySelectorAll('button.copy')].some(b => b.textContent !== 'Copy')")
     assert "rt-explore scaffold --like universal-transformer" in page.inner_text('section[aria-labelledby="scaffold"]')
 
 
