@@ -264,6 +264,7 @@ def plot(summary: list[dict], runs: list[dict], steps: int, path: Path) -> Path:
 
 def frontier_plot(db: Path, steps: int, path: Path) -> Path | None:
     from rt_explore.training.bench import load_results, resolve_cells
+
     from rt_explore.training.plots import frontier_rows, plot_frontier
 
     specs = {c.spec for c in resolve_cells(CELLS)}

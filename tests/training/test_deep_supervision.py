@@ -7,8 +7,8 @@ from torch import nn
 
 from rt_explore.tasks import get_task
 from rt_explore.training.loop import fit
-from rt_explore.training.recipe import loss_and_logits
 from rt_explore.training.project import load_project
+from rt_explore.training.recipe import loss_and_logits
 
 
 class TwoIterations(nn.Module):
