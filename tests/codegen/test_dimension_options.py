@@ -24,12 +24,12 @@ def test_an_entry_ablation_overrides_its_mechanisms_and_classification():
     entry = CATALOG.get("thinking-deeper-not-longer")
     plain = spec_from_entry(entry, TAX, {}, None)
     assert plain.cell["residual"] == "layerscale" and plain.cell["supervision"] == "final-only"
-    assert plain.options["identity_bias"] is True
+    assert plain.options["gated_update"] is True and plain.options["depth_embedding"] is True
     ablated = spec_from_entry(entry, TAX, {"residual": "standard", "supervision": "deep-supervision",
-                                           "identity_bias": "false"}, None)
+                                           "gated_update": "false"}, None)
     assert ablated.cell["residual"] == "standard"
     assert ablated.cell["supervision"] == "deep-supervision"
-    assert ablated.options["identity_bias"] is False
+    assert ablated.options["gated_update"] is False
     assert "layerscale_init" not in ablated.options
 
 
