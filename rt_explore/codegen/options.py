@@ -131,6 +131,10 @@ OPTIONS: tuple[Option, ...] = (
            build_time=True, why_not="a step/token layer has no attention"),
     Option("truncate_steps", int, 0, "backpropagate through only the last N depth iterations (0: all)",
            applies=_unit("sequence", axis="depth"), minimum=0, maximum=256),
+    Option("context_window", int, 0, "how many earlier positions' final states a chunk reads (0: all of them, "
+           "as the Feedback Transformer; 1 with depth/token: only the previous token's, a purely recurrent path)",
+           applies=lambda c: (core := core_for(c)) is not None and core.name == "depth_chunkwise",
+           minimum=0, maximum=1_000_000),
     Option("chunk_size", int, 8, "positions per recurrence step", applies=_unit("chunk"), minimum=1, maximum=4096,
            cell_default=lambda c: 4 if c.get("axis") == "depth" else 8),
     Option("memory_tokens", int, 4, "memory vectors carried from chunk to chunk",

@@ -10,9 +10,10 @@ that starts later passes its start explicitly). Its keys and values are, in this
   1. `memory: [B, M, C]` (memory tokens, e.g. Burtsev et al., "Memory Transformer", arXiv 2006.11527):
      every memory token is visible to every query; memory keys get no rotary position.
   2. `context: [B, S_c, C]`: representations of *other* kinds (for example the final states of earlier
-     tokens, fed back to the bottom of the stack). `context[:, j]` sits at absolute position `j`
-     (0-based, independent of the cache) and is visible to the query at `p` iff `j <= p`; its keys are
-     rotated at position `j`. Callers that need "strictly earlier" shift the context by one themselves.
+     tokens, fed back to the bottom of the stack). `context[:, j]` sits at absolute position
+     `c = context_offset + j` (0-based, independent of the cache; `context_offset` is 0 unless a window of
+     later positions is passed) and is visible to the query at `p` iff `c <= p`; its keys are rotated at
+     position `c`. Callers that need "strictly earlier" shift the context by one themselves.
   3. the sequence's own keys, cached ones first: the key at absolute position `j` is visible iff `j <= p`.
 Memory and context go through the same key/value projections as `x` and are never cached: pass them on
 every call (with a cache, pass the context of every position the new queries may see).
@@ -93,6 +94,7 @@ class CausalSelfAttention(nn.Module):
         cache: KVCache | None = None,
         memory: torch.Tensor | None = None,
         context: torch.Tensor | None = None,
+        context_offset: int = 0,
         v_first: torch.Tensor | None = None,
         v_mix: torch.Tensor | None = None,
         return_values: bool = False,
@@ -115,8 +117,8 @@ class CausalSelfAttention(nn.Module):
         keys, values, visible = [k], [v], [k_pos[None, :] <= q_pos[:, None]]  # visible: [T, S]
         if context is not None:
             kc, vc = self.keys_values(context)  # [B, S_c, H, D]
-            c_pos = torch.arange(context.shape[1], device=x.device)
-            keys, values = [self.rotate(kc, 0), *keys], [vc, *values]
+            c_pos = torch.arange(context_offset, context_offset + context.shape[1], device=x.device)
+            keys, values = [self.rotate(kc, context_offset), *keys], [vc, *values]
             visible = [c_pos[None, :] <= q_pos[:, None], *visible]
         if memory is not None:
             km, vm = self.keys_values(memory)  # [B, M, H, D]
