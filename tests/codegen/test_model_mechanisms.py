@@ -239,3 +239,52 @@ def test_residual_projections_start_scaled_by_one_over_sqrt_two_l(generated, cel
     # PyTorch's default Linear init is uniform in +-1/sqrt(fan_in): std 1/sqrt(3 fan_in)
     assert float(down.std()) == pytest.approx((3 * hidden) ** -0.5 * (2 * L) ** -0.5, rel=0.1)
     assert float(down.abs().max()) <= hidden ** -0.5 * (2 * L) ** -0.5
+
+
+def test_the_tdnl_gate_starts_at_bias_minus_two_and_depends_on_the_input(generated):
+    model = build(generated, "depth/sequence", gated_update="true", input_injection="false")
+    gate = model.update_gate
+    torch.testing.assert_close(gate.bias.detach(), torch.full((16,), -2.0))
+    with torch.no_grad():
+        gate.weight.normal_(0.0, 0.5)
+        h, out = torch.randn(2, 5, 16), torch.randn(2, 5, 16)
+        z1 = torch.sigmoid(gate(torch.cat([h, out], dim=-1)))
+        z2 = torch.sigmoid(gate(torch.cat([h, out + 1.0], dim=-1)))
+    assert not torch.allclose(z1, z2)  # the opening is read from the state and the candidate
+    x = model.embed(ids())
+    with torch.no_grad():
+        gate.weight.zero_()
+        h1 = model.iterate(x, 1)[0]
+        expected = torch.sigmoid(torch.tensor(-2.0)) * model.stack(x) + (1 - torch.sigmoid(torch.tensor(-2.0))) * x
+    torch.testing.assert_close(h1, expected, atol=1e-5, rtol=0)
+
+
+def test_the_depth_embedding_tells_iterations_apart_and_reuses_its_last_entry_past_max_depth(generated):
+    model = build(generated, "depth/sequence", {"max_depth": 3}, depth_embedding="true", input_injection="false")
+    assert model.depth_embed.weight.shape == (3, 16)
+    x = model.embed(ids())
+    with torch.no_grad():
+        plain = model.iterate(x, 5)
+        model.depth_embed.weight[2].zero_()  # the entry iterations 3, 4, 5 use
+        changed = model.iterate(x, 5)
+    torch.testing.assert_close(plain[1], changed[1])  # iterations 1-2 use entries 0-1
+    assert not torch.allclose(plain[2], changed[2]) and not torch.allclose(plain[4], changed[4])
+
+
+def test_window_one_depth_token_reads_only_the_previous_tokens_final_state(generated):
+    """With context_window = 1, token t's output depends on token t-2 only through token t-1's final state."""
+    model = build(generated, "depth/token", {"context_window": 1, "recurrence_steps": 2})
+    a = ids(batch=1, length=6)
+    with torch.no_grad():
+        x = model.embed(a)
+        finals, outs = [], []
+        for t in range(6):
+            context = finals[-1] if finals else None
+            h, e = x[:, t : t + 1], x[:, t : t + 1]
+            for _ in range(2):
+                h = model.adapter(torch.cat([h, e], dim=-1))
+                for block in model.blocks:
+                    h = block(h, offset=t, context=context, context_offset=max(0, t - 1))
+            finals.append(h)
+        expected = model.head(model.norm(torch.cat(finals, dim=1)))
+        torch.testing.assert_close(model(a), expected, atol=1e-5, rtol=0)
