@@ -9,6 +9,8 @@ import os
 import zlib
 from pathlib import Path
 
+from .atomic import write_text
+
 
 def cache_dir() -> Path | None:
     configured = os.environ.get("RT_EXPLORE_CACHE")
@@ -28,14 +30,12 @@ def cache_file(kind: str, key: str) -> Path | None:
     return root / f"{kind}-{zlib.crc32(key.encode()):08x}-{len(key)}.json"
 
 
-def write_json(target: Path | None, data: object) -> None:
-    """Write ``data`` to ``target`` through a temporary sibling and a rename; give up quietly on any OSError."""
+def write_cache(target: Path | None, data: object) -> None:
+    """Write ``data`` as compact JSON to ``target`` atomically (not flushed to disk: a cache can be
+    rebuilt); give up quietly on any failure."""
     if target is None:
         return
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, target)
+        write_text(target, json.dumps(data, ensure_ascii=False, separators=(",", ":")), fsync=False)
     except (OSError, ValueError, TypeError):  # ValueError: a lone surrogate cannot be written as UTF-8
-        tmp.unlink(missing_ok=True)
+        pass

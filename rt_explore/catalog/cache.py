@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from .. import __version__
-from ..cachedir import cache_dir, cache_file, write_json
+from ..cachedir import cache_dir, cache_file, write_cache
 from ..taxonomy import DEFAULT_PATH
 from .schema import Entry, Problem
 
@@ -70,5 +70,5 @@ def write(directory: Path, stamp: str, entries: dict[str, Entry], problems: list
     if target is None:
         return
     rows = [(*e[:PATH_AT], str(e.path), *e[PATH_AT + 1:]) for e in entries.values()]
-    write_json(target, {"fingerprint": stamp, "folder": str(directory.resolve()), "fields": list(Entry._fields),
-                        "entries": rows, "problems": [p.to_dict() for p in problems]})
+    write_cache(target, {"fingerprint": stamp, "folder": str(directory.resolve()), "fields": list(Entry._fields),
+                         "entries": rows, "problems": [p.to_dict() for p in problems]})

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from ..atomic import write_text
 from ..errors import UsageError
 from ..taxonomy import Cell, Taxonomy
 from .schema import Entry
@@ -123,26 +122,10 @@ def skeleton_text(tax: Taxonomy, *, entry_id: str, origin: str, arxiv: str | Non
 
 def write_new(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically, never over an existing file (a UsageError if one appears)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the mode an ordinary open would
-        try:
-            # A hard link appears whole and fails if the name is taken: no reader sees half a file, and
-            # a file written meanwhile by someone else is never replaced.
-            os.link(tmp, path)
-        except FileExistsError:
-            raise UsageError(f"{path} already exists; nothing written") from None
-        except OSError:  # a file system without hard links
-            if path.exists():
-                raise UsageError(f"{path} already exists; nothing written") from None
-            os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        write_text(path, text, replace=False)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists; nothing written") from None
 
 
 def _q(text: str) -> str:

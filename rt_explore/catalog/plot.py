@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 
+from ..atomic import replace_atomically
 from ..errors import MissingDependency, UsageError
 
 
@@ -48,12 +48,7 @@ def plot_grid(catalog, rows, cols, row_values, col_values, table, path: Path) ->
     ax.set_ylabel(rows.replace("_", " "))
     ax.tick_params(length=0)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Render next to the target, then rename: an interrupted run never leaves half a picture.
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    try:
-        fig.savefig(tmp, dpi=130)
-        os.replace(tmp, path)
+    try:  # rendered next to the target, then renamed: an interrupted run never leaves half a picture
+        replace_atomically(path, lambda tmp: fig.savefig(tmp, dpi=130))
     finally:
-        tmp.unlink(missing_ok=True)
         plt.close(fig)

@@ -14,7 +14,7 @@ import typer
 
 from ..experiments.bench import DEFAULT_STEPS  # a constant; importing it imports neither torch nor codegen
 from .app import app
-from .output import console, emit_json, err_console
+from .output import console, emit_json, progress_bars
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 STAGES_HELP = ("Train in stages, SETTING\\[:STEPS] separated by commas: 'feedforward:300,recurrent' pretrains 300 "
@@ -25,27 +25,8 @@ STAGES_HELP = ("Train in stages, SETTING\\[:STEPS] separated by commas: 'feedfor
                "depth+step/ponder, depth+step/latent.")
 
 
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    err = err_console()
-    return Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("{task.fields[status]}"), console=err,
-                    disable=not err.is_terminal)
-
-
 def _status(info) -> str:
     return f"loss {info.loss:.4f}  acc {info.accuracy:.3f}  {info.tokens_per_second:,.0f} tok/s"
-
-
-def _task(name: str, assignments: list[str] | None = None):
-    from ..errors import UsageError
-    from ..tasks import get_task, parse_task_params
-
-    try:
-        return get_task(name, **parse_task_params(name, assignments or []))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def _summary(result, metrics_path: Path) -> dict:
@@ -79,18 +60,19 @@ def train(
     from ..training import require_torch
 
     require_torch("rt-explore train")
+    from ..tasks import load_task
     from ..training.loop import train as run
     from ..training.metrics import write_metrics
     from ..training.project import load_project
     from ..training.stages import project_stages
 
     project = load_project(project_dir)
-    chosen = _task(task, param)
+    chosen = load_task(task, param or ())
     schedule = project_stages(project, stages, steps) if stages is not None else None
     from ..training.random_depth import project_depth_range
 
     depth = project_depth_range(project, random_depth) if random_depth is not None else None
-    with _progress() as progress:
+    with progress_bars() as progress:
         bar = progress.add_task(f"{project.spec} on {chosen.name}", total=steps, status="")
 
         def on_step(info) -> None:
@@ -186,7 +168,7 @@ def bench(
     from ..experiments.bench import run_bench
     from ..experiments.report import build_report
 
-    with _progress() as progress:
+    with progress_bars() as progress:
         overall = progress.add_task("bench", total=None, status="")
 
         def on_event(event) -> None:

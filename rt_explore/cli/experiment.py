@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from .app import Settings, app
-from .output import Column, console, emit_json, err_console, print_fields, print_table
+from .output import Column, console, emit_json, print_fields, print_table, progress_bars
 
 experiment_app = typer.Typer(help="Experiments as data: variants x tasks x seeds through the results store, "
                              "with intervals over seeds and a report.", no_args_is_help=True)
@@ -109,7 +109,7 @@ def run(
     experiment = _load(name)
     chosen = _seeds(seeds)
     check_executor(executor, workers, address)
-    with _progress() as progress:
+    with progress_bars(eta=True) as progress:
         bar = progress.add_task(experiment.name, total=None, status="")
 
         def on_event(event) -> None:
@@ -195,19 +195,3 @@ def index(
     from ..experiments.index import write_index
 
     console().print(f"wrote {write_index(reports, out)}")
-
-
-def _progress():
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    err = err_console()
-    return Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                    TextColumn("{task.fields[status]}"), console=err, disable=not err.is_terminal)

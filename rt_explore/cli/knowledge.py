@@ -313,12 +313,12 @@ def export(
         return
     if docs is not None:
         raise UsageError("--docs is for --format site")
+    from ..atomic import write_text
     from ..catalog.export import render
-    from .output import write_text_atomically
 
     text = render(load(), fmt)
     if output is None:
         sys.stdout.write(text)
     else:
-        write_text_atomically(output, text)
+        write_text(output, text)
         print(f"wrote {output} ({len(text.encode())} bytes)", file=sys.stderr)

@@ -31,6 +31,25 @@ def err_console():
     return Console(stderr=True, highlight=False)
 
 
+def progress_bars(*, eta: bool = False):
+    """A rich Progress on stderr, shown only on a terminal (stdout stays clean for --json): description, bar,
+    done/total, elapsed time, (with `eta`) the time left, and the task's `status` field."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    err = err_console()
+    left = (TextColumn("eta"), TimeRemainingColumn()) if eta else ()
+    return Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+                    TimeElapsedColumn(), *left, TextColumn("{task.fields[status]}"), console=err,
+                    disable=not err.is_terminal)
+
+
 def is_terminal() -> bool:
     """Whether stdout is a terminal (a person reading), rather than a pipe or a file (a program reading)."""
     try:
@@ -156,24 +175,3 @@ def print_fields(heading: Sequence[str], fields: Sequence[tuple[str, str]], extr
     out.print(grid)
     for line in extra:
         out.print(Text(line))
-
-
-def write_text_atomically(path, text: str) -> None:
-    """Write a file so that a reader never sees half of it: a temporary sibling, then a rename."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the mode an ordinary open would
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .output import console, emit_json, err_console
+from .output import console, emit_json, progress_bars
 
-probe_app = typer.Typer(help="Measurements inside a generated model (docs/rank_collapse.md, "
-                        "docs/thinking_deeper.md).",
+probe_app = typer.Typer(help="Measurements inside a generated model (the rank-collapse and tdnl "
+                        "experiments: docs/experiments/).",
                         no_args_is_help=True)
 app.add_typer(probe_app, name="probe")
 
@@ -59,7 +59,7 @@ def rank(
     init = probe(project, **options)
     trained = None
     if train_steps > 0:
-        with _progress() as progress:
+        with progress_bars() as progress:
             bar = progress.add_task(f"training {project.spec} on {task}", total=train_steps, status="")
             trained = probe(project, **options, train_steps=train_steps,
                             on_step=lambda step, loss, *_: progress.update(bar, completed=step,
@@ -101,7 +101,7 @@ def stability(
     from ..training.project import load_project
 
     project = load_project(project_dir)
-    with _progress() as progress:
+    with progress_bars() as progress:
         bar = progress.add_task(f"training {project.spec} on {task}", total=max(train_steps, 1), status="")
         trajectory = probe_stability(project, task=task, iterations=iterations, train_steps=train_steps,
                                      batch=batch, seed=seed,
@@ -124,14 +124,6 @@ def stability(
         if r <= 8 or r == iterations or r & (r - 1) == 0 or r == trained:
             table.add_row(str(r), f"{point['norm']:.3f}", f"{point['change']:.4f}")
     console().print(table)
-
-
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    err = err_console()
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("{task.fields[status]}"), console=err, disable=not err.is_terminal)
 
 
 def _shown_layers(n_layers: int) -> list[int]:

@@ -165,7 +165,7 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "core": core,
         "core_summary": summary(spec.cell),
         "options": spec.options,
-        "neighbours": list(spec.neighbours),
+        "neighbors": list(spec.neighbors),
         "config_fields": config_fields(spec),
         "imports": import_lines(kernel_pieces(spec), kernel_package),
         "kernel_package": kernel_package,

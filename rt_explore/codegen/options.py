@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import UsageError
 from ..taxonomy import Cell
+from ..values import parse_bool
 from .cores import core_for, knob_for
 
 Applies = Callable[[Cell], bool]
@@ -157,7 +158,7 @@ OPTIONS: tuple[Option, ...] = (
                     "diagonal", "gru", "lstm"), build_time=True,
            cell_default=lambda c: "diagonal" if c.get("state") == "vector" else "delta-rule"),
     # On by default: with beta in (0, 1) a delta rule cannot track parity at any length (Grazzi et al., Thm. 1);
-    # measured in docs/state_tracking.md (parity at 4x the train length: 0.58 off, 0.98 on).
+    # measured with 5 seeds in docs/experiments/state-tracking.md (DeltaNet [-1,1] against [0,1] on parity).
     Option("negative_eigenvalues", bool, True, "transition eigenvalues in (-1, 1): delta-rule step size or RWKV-7 "
            "learning rate in (0, 2), diagonal decay 2 exp(dA) - 1 (Grazzi et al., 2411.12537)",
            applies=lambda c: c.get("axis") == "step" and c.get("step_unit") in ("token", "ponder"), build_time=True),
@@ -211,19 +212,6 @@ def resolve_options(cell: Cell, given: Mapping[str, object], *, strict: bool = T
                 raise UsageError(f"option {option.name} needs {need}")
             del out[option.name]
     return out
-
-
-TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
-
-
-def parse_bool(text: str, what: str) -> bool:
-    """`true/false, 1/0, yes/no, on/off` (any case) -> bool; anything else is a one-line UsageError."""
-    lowered = text.strip().lower()
-    if lowered in TRUE_WORDS:
-        return True
-    if lowered in FALSE_WORDS:
-        return False
-    raise UsageError(f"{what} takes true or false, got '{text}'")
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

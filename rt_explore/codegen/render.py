@@ -8,16 +8,15 @@ complete, so a failed render leaves nothing behind and an existing project is re
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 from .. import __version__
+from ..atomic import replace_folder
 from ..errors import UsageError
 from .context import build_context, kernel_pieces, one_line
 from .spec import ModelSpec
@@ -78,7 +77,7 @@ def provenance(spec: ModelSpec, standalone: bool, kernels: list[str]) -> str:
         "origin": spec.origin,
         "cell": dict(spec.cell),
         "options": dict(spec.options),
-        "neighbors": list(spec.neighbours),
+        "neighbors": list(spec.neighbors),
         "notes": list(spec.notes),
         "standalone": standalone,
         "kernels": kernels,
@@ -139,19 +138,8 @@ def generate(spec: ModelSpec, out: Path, *, standalone: bool = False, force: boo
         raise UsageError(f"{out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise UsageError(f"{out} exists and is not empty; use --force to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.rendering-", dir=out.parent))
-    try:
-        written = render_into(spec, tmp, standalone=standalone, before_write=before_write)
-        if out.exists():
-            # Replace: move the old folder aside first, so there is never a moment with half of either.
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "project")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return [out / p.relative_to(tmp) for p in written]
+
+    def fill(tmp: Path) -> list[Path]:
+        return [p.relative_to(tmp) for p in render_into(spec, tmp, standalone=standalone, before_write=before_write)]
+
+    return [out / p for p in replace_folder(out, fill)]

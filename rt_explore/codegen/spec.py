@@ -33,7 +33,7 @@ class ModelSpec:
     cell: dict[str, str]
     options: dict[str, object]
     origin: str
-    neighbours: tuple[str, ...] = ()
+    neighbors: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -70,7 +70,7 @@ def default_name(cell: Mapping[str, str]) -> str:
 
 
 def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: str | None, origin: str,
-               neighbours: tuple[str, ...] = (), strict: bool = True) -> ModelSpec:
+               neighbors: tuple[str, ...] = (), strict: bool = True) -> ModelSpec:
     """Validate a cell (secondary dimensions included) and its options; fill every default."""
     cell = dict(cell)
     axis, unit = cell["axis"], cell.get("step_unit")
@@ -127,7 +127,7 @@ def build_spec(cell: Cell, tax: Taxonomy, given: Mapping[str, object], *, name: 
                              f"for a {ordered.get('state')} state use {instead}")
         ordered["state"] = realised
     return ModelSpec(name=safe_name(name) if name else default_name(ordered), cell=ordered, options=options,
-                     origin=origin, neighbours=neighbours, notes=catalog_only)
+                     origin=origin, neighbors=neighbors, notes=catalog_only)
 
 
 def split_dimension_options(given: Mapping[str, object], tax: Taxonomy) -> tuple[dict[str, str], dict[str, object]]:
@@ -197,10 +197,10 @@ def spec_from_entry(entry: Entry, tax: Taxonomy, given: Mapping[str, object], na
             notes.append(f"mechanism option {key}={value} dropped ({exc})")
             del derived[key]
     spec = build_spec(cell, tax, {**derived, **given}, name=name or entry.id, origin=f"--like {entry.id}",
-                      neighbours=(entry.id,), strict=False)
+                      neighbors=(entry.id,), strict=False)
     if given:
         resolve_options(spec.cell, given, strict=True)  # the user's own options must all apply
-    return ModelSpec(spec.name, spec.cell, spec.options, spec.origin, spec.neighbours, (*notes, *spec.notes))
+    return ModelSpec(spec.name, spec.cell, spec.options, spec.origin, spec.neighbors, (*notes, *spec.notes))
 
 
 def spec_from_gap(rank: int, catalog: Catalog, dims: tuple[str, ...], given: Mapping[str, object],
@@ -213,5 +213,5 @@ def spec_from_gap(rank: int, catalog: Catalog, dims: tuple[str, ...], given: Map
     gap = found[rank - 1]
     dims, options = split_dimension_options(given, catalog.taxonomy)
     cell = {**complete_cell(dict(gap.cell), catalog.taxonomy), **dims}
-    neighbours = tuple(e for n in gap.neighbors for e in n.entries[:3])
-    return build_spec(cell, catalog.taxonomy, options, name=name, origin=f"--gap {rank}", neighbours=neighbours)
+    neighbors = tuple(e for n in gap.neighbors for e in n.entries[:3])
+    return build_spec(cell, catalog.taxonomy, options, name=name, origin=f"--gap {rank}", neighbors=neighbors)

@@ -65,6 +65,6 @@ def results_index(reports: Path, out: Path) -> str:
 
 
 def write_index(reports: Path, out: Path) -> Path:
-    from ..training.metrics import write_text_atomically
+    from ..atomic import write_text
 
-    return write_text_atomically(Path(out), results_index(Path(reports), Path(out)))
+    return write_text(Path(out), results_index(Path(reports), Path(out)))

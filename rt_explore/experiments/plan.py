@@ -279,7 +279,7 @@ def _task(where: Where, path: tuple, entry: TaskEntry, file: ExperimentFile,
 
 def _check_training(where: Where, variants: dict[str, ResolvedVariant], ident: str, steps: int) -> None:
     from ..codegen.cores import knob_for
-    from ..training.random_depth import parse_depth_range
+    from ..training.random_depth import parse_depth_range, refuse_with_stages
     from ..training.stages import plan_stages
 
     resolved = variants[ident]
@@ -290,9 +290,8 @@ def _check_training(where: Where, variants: dict[str, ResolvedVariant], ident: s
     try:
         if "stages" in training:
             plan_stages(training["stages"], cell=cell, configured=configured, steps=steps)
+        refuse_with_stages(training.get("stages"), training.get("random_depth"), names="stages and random_depth")
         if "random_depth" in training:
-            if "stages" in training:
-                raise UsageError("stages and random_depth both set the recurrence of each step; choose one")
             parse_depth_range(training["random_depth"], cell=cell, configured=configured)
     except UsageError as exc:
         key = "random_depth" if "random-depth" in str(exc) or "random_depth" in str(exc) else "stages"

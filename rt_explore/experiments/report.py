@@ -245,17 +245,17 @@ def _comparison(experiment: Experiment, comparison, by_cell: dict) -> dict[str, 
 def write_report(experiment: Experiment, db: Path, out_dir: Path, seeds: tuple[int, ...] | None = None,
                  figure: bool = True) -> list[Path]:
     """Write OUT/NAME.json, OUT/NAME.md and (with `figure`) OUT/NAME.png; returns the paths written."""
-    from ..training.metrics import write_json_atomically, write_text_atomically
+    from ..atomic import write_json, write_text
     from .markdown import render
 
     data = build_report(experiment, db, seeds)
     out_dir = Path(out_dir)
-    written = [write_json_atomically(out_dir / f"{experiment.name}.json", data)]
+    written = [write_json(out_dir / f"{experiment.name}.json", data)]
     png = out_dir / f"{experiment.name}.png"
     if figure and data["runs"]["ok"]:
         from .figures import plot_report
 
         written.append(plot_report(data, png))
-    written.append(write_text_atomically(out_dir / f"{experiment.name}.md",
-                                         render(data, figure=png.name if png in written else None)))
+    written.append(write_text(out_dir / f"{experiment.name}.md",
+                              render(data, figure=png.name if png in written else None)))
     return written

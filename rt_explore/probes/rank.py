@@ -41,7 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import UsageError
-from ..tasks import Task, get_task
+from ..tasks import Task, load_task
 from ..training.loop import fit
 from ..training.project import Project
 from ..training.seeds import PROBE_STREAM, stream
@@ -194,10 +194,7 @@ def probe(project: Project, *, layers: int | None = None, batch: int = 16, lengt
     differ only in `train_steps` start from the same weights and are probed on the same inputs.
     """
     if isinstance(task, str):
-        try:
-            task = get_task(task)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        task = load_task(task)
     model = build_model(project, task.vocab_size, layers=layers, seed=seed)
     input_ids = probe_inputs(task, batch=batch, length=length, seed=seed)
     if train_steps > 0:

@@ -56,15 +56,12 @@ def probe_stability(project, *, task="boolean", iterations: int = 32, train_step
     steps on `task` (at its configured recurrence steps) when asked, then iterated `iterations` times on
     `batch` fresh sequences of the task's longest test length.
     """
-    from ..tasks import Task, get_task
+    from ..tasks import Task, load_task
     from ..training.loop import fit
     from ..training.seeds import PROBE_STREAM, stream
 
     if not isinstance(task, Task):
-        try:
-            task = get_task(task)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        task = load_task(task)
     torch.manual_seed(seed)
     model = project.build(task.vocab_size)
     if not _is_depth_loop(model):

@@ -17,10 +17,10 @@ existing folder is replaced only when it holds a site written by this function (
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from ..atomic import replace_folder
 from ..catalog.loader import Catalog
 from ..errors import UsageError
 from . import content
@@ -114,7 +114,7 @@ def build_site(catalog: Catalog, out: Path, *, docs: Path | None = None, use_def
              further=linked([a for a in lineage.ancestors[e.id] if a not in parents]),
              children=linked(lineage.children[e.id]),
              cell=hood.cell, cell_text="/".join(hood.cell.values()) if hood.cell else None,
-             cell_href=content.filter_href(**hood.cell) if hood.cell else None, neighbours=hood.neighbours,
+             cell_href=content.filter_href(**hood.cell) if hood.cell else None, neighbors=hood.neighbors,
              scaffold=content.scaffold_for(e, catalog, memo),
              tags=[{"id": t, "href": content.filter_href(tag=t)} for t in e.tags])
     if reports:
@@ -127,9 +127,7 @@ def build_site(catalog: Catalog, out: Path, *, docs: Path | None = None, use_def
 
 
 def _write(out: Path, pages: dict[str, str], extra: dict[str, str], reports: list[Report], version: str) -> Built:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    def fill(tmp: Path) -> int:
         total = 0
         for name, text in {**pages, **extra}.items():
             path = tmp / name
@@ -141,16 +139,8 @@ def _write(out: Path, pages: dict[str, str], extra: dict[str, str], reports: lis
             for f in (*r.figures, *((r.raw,) if r.raw else ())):
                 shutil.copy2(f, tmp / "evidence" / f.name)
         (tmp / MARKER).write_text(f"rt-explore {version}\n", encoding="utf-8")
-        tmp.chmod(0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            out.rename(old / "site")
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        return total
+
+    total = replace_folder(out, fill)
     entries = sum(1 for n in pages if n.startswith("entry/"))
     return Built(out, len(pages), entries, len(reports), total)

@@ -203,7 +203,7 @@ def gap_tables(catalog: Catalog) -> list[dict]:
             start = catalog.entries.get(g.start_from) if g.start_from else None
             start_view = {"name": start.name, "href": entry_href(start.id), "id": start.id} if start else None
             found.append({"rank": g.rank, "cell": "/".join(g.cell.values()), "slug": cell_slug(g.cell),
-                          "score": f"{g.score:.3f}", "neighbours": neighbours,
+                          "score": f"{g.score:.3f}", "neighbors": neighbours,
                           "start": start_view,
                           "differs_in": g.differs_in, "command": f"rt-explore scaffold --gap {g.rank}{flag}"})
         excluded = [{"cell": "/".join(s.cell.values()), "reason": s.reason}
@@ -214,7 +214,7 @@ def gap_tables(catalog: Catalog) -> list[dict]:
 
 class Neighbourhood(NamedTuple):
     cell: dict[str, str] | None
-    neighbours: list[dict]
+    neighbors: list[dict]
 
 
 def neighbourhoods(catalog: Catalog, dims=PAPER_DIMS) -> dict[str, Neighbourhood]:

@@ -1,6 +1,7 @@
 """Toy tasks that probe state tracking and multi-step reasoning, generated on the fly from a seed.
 
-`TASKS` maps each task name to its class; `get_task` builds one from keyword parameters and
+`TASKS` maps each task name to its class; `get_task` builds one from keyword parameters (a ValueError
+names what is wrong), `load_task` from `KEY=VALUE` strings for a command (a one-line UsageError), and
 `describe_tasks` lists them as data (for `rt-explore tasks --json`). Importing this package and
 describing the tasks does not import torch; generating batches does.
 """
@@ -8,8 +9,10 @@ describing the tasks does not import torch; generating batches does.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any
 
+from rt_explore.errors import UsageError
 from rt_explore.tasks.base import Batch, Task
 from rt_explore.tasks.boolean import BooleanTask
 from rt_explore.tasks.flip_flop import FlipFlopTask
@@ -20,6 +23,7 @@ from rt_explore.tasks.permutation import PermutationTask
 from rt_explore.tasks.reachability import ReachabilityTask
 from rt_explore.tasks.recall import RecallTask
 from rt_explore.tasks.sentences import SentencesTask
+from rt_explore.values import parse_bool
 
 # Ordered from state tracking to multi-step reasoning and recall; then units closed by delimiters.
 TASKS: dict[str, type[Task]] = {
@@ -48,6 +52,15 @@ def get_task(name: str, **params: Any) -> Task:
     return cls(**params)
 
 
+def load_task(name: str, params: Sequence[str] = ()) -> Task:
+    """The task called `name`, built with `params` (`KEY=VALUE` strings, see `parse_task_params`); what is
+    wrong (an unknown task or parameter, a malformed or out-of-range value) is a one-line UsageError."""
+    try:
+        return get_task(name, **parse_task_params(name, list(params)))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def describe_tasks() -> list[dict[str, Any]]:
     """Every task with its defaults resolved, as JSON-ready data."""
     described = []
@@ -68,7 +81,7 @@ def describe_tasks() -> list[dict[str, Any]]:
     return described
 
 
-__all__ = ["TASKS", "Batch", "Task", "describe_tasks", "get_task", "task_defaults"]
+__all__ = ["TASKS", "Batch", "Task", "describe_tasks", "get_task", "load_task", "parse_task_params", "task_defaults"]
 
 
 def parse_task_params(name: str, assignments: list[str]) -> dict[str, Any]:
@@ -88,11 +101,9 @@ def parse_task_params(name: str, assignments: list[str]) -> dict[str, Any]:
         kind = type(known[key])
         try:
             if kind is bool:
-                if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                    raise ValueError
-                params[key] = text.lower() in ("true", "1", "yes")
+                params[key] = parse_bool(text, key)
             else:
                 params[key] = kind(text) if kind in (int, float) else text
-        except ValueError:
+        except (UsageError, ValueError):
             raise ValueError(f"{name}: parameter {key} must be of type {kind.__name__}, got '{text}'") from None
     return params

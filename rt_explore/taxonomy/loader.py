@@ -140,8 +140,8 @@ def _cached(path: Path) -> object | None:
 
 
 def _store(path: Path, data: object) -> None:
-    from ..cachedir import cache_file, write_json
+    from ..cachedir import cache_file, write_cache
 
     stamp = _stamp(path)
     if stamp is not None:
-        write_json(cache_file("taxonomy", str(path.resolve())), {"stamp": stamp, "data": data})
+        write_cache(cache_file("taxonomy", str(path.resolve())), {"stamp": stamp, "data": data})

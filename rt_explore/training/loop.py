@@ -25,11 +25,11 @@ from typing import Any
 
 import torch
 
-from ..errors import ProblemsFound, UsageError
+from ..errors import ProblemsFound
 from ..tasks import Task
 from .evaluate import accuracy_by_length, frontier, new_positions_accuracy
 from .project import Project
-from .random_depth import DepthRange, RandomDepth
+from .random_depth import DepthRange, RandomDepth, refuse_with_stages
 from .recipe import WEIGHT_DECAY, draw_batch, learning_rate, loss_and_logits, optimiser_step
 from .seeds import EVAL_STREAM, FRONTIER_STREAM, stream
 from .stages import Schedule, StageSwitch
@@ -191,8 +191,7 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
            random_depth: DepthRange | None = None) -> Result:
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    if stages is not None and random_depth is not None:
-        raise UsageError("--random-depth and --stages both set the recurrence of each step; choose one")
+    refuse_with_stages(stages, random_depth)
     if stages is not None and stages.steps != steps:
         raise ValueError(f"the stages take {stages.steps} steps, the run {steps}")
     device = device or default_device()

@@ -6,12 +6,10 @@ The experiment reports (experiments/figures.py) and the probes (probes/plot.py) 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from ..atomic import replace_atomically
 from ..errors import MissingDependency, UsageError
-from .metrics import file_mode
 
 SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -33,16 +31,7 @@ def save_figure(fig, path: Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise UsageError(f"a plot file must end in {', '.join(SUFFIXES)}, got '{path.name}'")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=130, bbox_inches="tight")
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return replace_atomically(path, lambda tmp: fig.savefig(tmp, dpi=130, bbox_inches="tight"))
     finally:
         pyplot().close(fig)
-    return path

@@ -3,10 +3,10 @@
 "Scaling up Test-Time Compute with Latent Reasoning: A Recurrent Depth Approach" (Geiping et al. 2025,
 arXiv 2502.05171) samples the number of iterations of its loop anew for every training step, so that the
 state is usable after any number of iterations and the loop can be run for more at test time. A loop
-trained at one fixed depth has no reason to hold its answer past that depth; measured on nested boolean
-logic (docs/thinking_deeper.md), a `--like thinking-deeper-not-longer` loop trained at 6 iterations scores
-0.58 on the train depths when run for 32 iterations, and the same loop trained at depths drawn from 4..12
-scores 0.92.
+trained at one fixed depth has no reason to hold its answer past that depth. The tdnl experiment
+(`rt-explore experiment run tdnl`) measures it: its `fixed-t` variant is the recipe trained without random
+depth, and the stability probe traces the state norm over 32 iterations
+(docs/experiments/tdnl.md, written by `rt-explore experiment report tdnl`).
 
 The field is the cell's knob from the core registry (`codegen/cores.py`: recurrence_steps, or latent_steps
 for depth+step/latent);
@@ -39,6 +39,13 @@ class DepthRange:
 
     def to_dict(self) -> dict[str, Any]:
         return {"field": self.field, "low": self.low, "high": self.high, "configured": self.configured}
+
+
+def refuse_with_stages(stages: object, random_depth: object, *, names: str = "--random-depth and --stages") -> None:
+    """A one-line UsageError when a run asks for both a stage schedule and random depth (each sets the
+    recurrence of every step); `names` are the two as the user wrote them (flags, or experiment fields)."""
+    if stages is not None and random_depth is not None:
+        raise UsageError(f"{names} both set the recurrence of each step; choose one")
 
 
 def parse_depth_range(text: str, *, cell: Mapping[str, str], configured: int) -> DepthRange:

@@ -277,7 +277,7 @@ def test_window_one_depth_token_reads_only_the_previous_tokens_final_state(gener
     a = ids(batch=1, length=6)
     with torch.no_grad():
         x = model.embed(a)
-        finals, outs = [], []
+        finals = []
         for t in range(6):
             context = finals[-1] if finals else None
             h, e = x[:, t : t + 1], x[:, t : t + 1]

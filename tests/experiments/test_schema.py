@@ -51,6 +51,8 @@ BAD = [
      "variants[0].training.stages", "stages", "cannot be trained in stages"),
     ("    cell: none", "    cell: depth/sequence\n    training: {random_depth: 2:8}",
      "variants[0].training.random_depth", "random_depth", "write it in quotes"),
+    ("    cell: none", "    cell: depth/sequence\n    training: {stages: 'feedforward:5,recurrent', "
+     "random_depth: '1:3'}", "variants[0].training.random_depth", "random_depth", "choose one"),
     ("seeds: 2", "seeds: 2\nmeasures: [accuracy, wall_time]", "measures[1]", "wall_time", "unknown measure"),
     ("length: 16, expect", "length: 16, test_variant: FFL(0.98), expect", "comparisons[0].test_variant",
      "test_variant", "no test variant"),

@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
-from rt_explore.tasks import TASKS, describe_tasks, get_task, task_defaults
+from rt_explore.errors import UsageError
+from rt_explore.tasks import TASKS, describe_tasks, get_task, load_task, parse_task_params, task_defaults
+from rt_explore.values import FALSE_WORDS, TRUE_WORDS
 
 EXPECTED = ["parity", "modular-count", "modular-arithmetic", "permutation", "flip-flop", "reachability", "boolean",
             "recall", "sentences"]
@@ -31,6 +33,21 @@ def test_get_task_names_the_parameters_for_an_unknown_parameter():
     with pytest.raises(ValueError, match="parity: unknown parameter.s. modulus; its parameters are "
                                          "min_train_length, max_train_length, test_lengths"):
         get_task("parity", modulus=3)
+
+
+@pytest.mark.parametrize("word", [*TRUE_WORDS, *FALSE_WORDS, "On", " NO"])
+def test_a_boolean_parameter_takes_the_words_a_generator_option_takes(word):
+    assert parse_task_params("boolean", [f"absorbing={word}"]) == {"absorbing": word.strip().lower() in TRUE_WORDS}
+
+
+def test_load_task_turns_every_task_error_into_one_usage_line():
+    assert load_task("boolean", ["absorbing=off", "max_train_length=3"]).params()["absorbing"] is False
+    for name, params, words in [("parityy", [], "unknown task 'parityy'"),
+                                ("boolean", ["absorbing=maybe"], "boolean: parameter absorbing must be of type bool"),
+                                ("reachability", ["answer=yes"], "answer must be one of")]:
+        with pytest.raises(UsageError, match=words) as caught:
+            load_task(name, params)
+        assert "\n" not in str(caught.value)
 
 
 def test_task_defaults_are_read_from_the_signature():

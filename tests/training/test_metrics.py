@@ -7,9 +7,10 @@ import os
 
 import pytest
 
+from rt_explore.atomic import write_json
 from rt_explore.tasks import get_task
 from rt_explore.training.loop import train
-from rt_explore.training.metrics import write_json_atomically, write_metrics
+from rt_explore.training.metrics import write_metrics
 from rt_explore.training.project import load_project
 
 
@@ -35,7 +36,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monk
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError, match="disk full"):
-        write_json_atomically(target, {"new": True})
+        write_json(target, {"new": True})
     assert json.loads(target.read_text()) == {"old": True}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json"]
 
@@ -44,6 +45,6 @@ def test_a_value_that_is_not_json_leaves_the_old_file(tmp_path):
     target = tmp_path / "metrics.json"
     target.write_text('{"old": true}')
     with pytest.raises(TypeError):
-        write_json_atomically(target, {"new": object()})
+        write_json(target, {"new": object()})
     assert json.loads(target.read_text()) == {"old": True}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json"]
