@@ -11,7 +11,7 @@ after it). A sequence of n pairs reads `k1 v1 ... kn vn | q1 a1 ... qn an` (4n +
 keys q_i are the scored positions.
 
 The classic protocol (the defaults) asks every key once, in random order. Its known shortcut (found by
-benchmarks/bench_early_access.py): since the earlier answers are shown, the last queries can be answered
+the retired early-access benchmark): since the earlier answers are shown, the last queries can be answered
 by elimination, and values drawn with repeats let a key-blind guess beat 1/V; `chance` is the uniform
 1/V. Only the first query of a sequence needs recall alone. With few keys and pairs it also leaks: 8 keys
 and 1-2 pairs give 7,168 possible 2-pair sequences, so most evaluation sequences were seen in training.
