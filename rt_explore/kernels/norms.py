@@ -8,28 +8,28 @@ from torch import nn
 
 
 class _RMSNormFunction(torch.autograd.Function):
-    """`x * rstd * weight` with `rstd = 1 / sqrt(mean(x**2) + eps)` over the last dimension, and its
-    gradient written out (autograd's own graph for the formula takes about twice the memory passes).
+    """`xhat * weight` with `xhat = x * rstd`, `rstd = 1 / sqrt(mean(x**2) + eps)` over the last dimension, and
+    its gradient written out (autograd's graph of the formula makes about twice as many passes over memory).
 
-    With `xhat = x * rstd` and `gh = grad * weight`:
-    `grad_x = rstd * (gh - xhat * mean(gh * xhat))`, `grad_weight = sum over rows of grad * xhat`.
+    With `p = grad * xhat`: `grad_weight = sum over rows of p`, and
+    `grad_x = rstd * (grad * weight - xhat * (p @ weight) / C)`.
     """
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
         rstd = torch.rsqrt(torch.linalg.vecdot(x, x).unsqueeze(-1) / x.shape[-1] + eps)  # [..., 1]
-        ctx.save_for_backward(x, weight, rstd)
-        return torch.mul(x, rstd).mul_(weight)
+        xhat = x * rstd
+        ctx.save_for_backward(xhat, weight, rstd)
+        return xhat * weight
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, None]:
-        x, weight, rstd = ctx.saved_tensors
-        C = x.shape[-1]
-        xhat = x * rstd
-        grad_weight = (grad * xhat).reshape(-1, C).sum(0)
-        gh = grad * weight
-        coef = torch.linalg.vecdot(gh, xhat).unsqueeze(-1).div_(-C)  # -mean(gh * xhat), [..., 1]
-        return torch.addcmul(gh, xhat, coef).mul_(rstd), grad_weight, None
+        xhat, weight, rstd = ctx.saved_tensors
+        C = xhat.shape[-1]
+        p = grad * xhat
+        grad_weight = p.reshape(-1, C).sum(0)
+        coef = (p @ weight).unsqueeze(-1).div_(-C)  # -mean(grad * weight * xhat), [..., 1]
+        return torch.addcmul(grad * weight, xhat, coef).mul_(rstd), grad_weight, None
 
 
 class RMSNorm(nn.Module):
