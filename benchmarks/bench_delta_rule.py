@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from _machine import machine_meta
+from _machine import forward_backward_seconds, machine_meta
 
 from rt_explore.kernels.delta_rule import chunk_delta_rule, naive_delta_rule
 
@@ -37,19 +37,6 @@ def make_inputs(seed: int = 0) -> list[torch.Tensor]:
     v = torch.randn(B, T, H, D, generator=gen)
     beta = torch.rand(B, T, H, generator=gen)
     return [x.requires_grad_() for x in (q, k, v, beta)]
-
-
-def forward_backward_seconds(fn, inputs: list[torch.Tensor]) -> tuple[float, float]:
-    """Wall time and process CPU time (s) of one forward + backward.
-
-    CPU time is reported too because it is far less inflated than wall time on a shared, busy machine.
-    """
-    for x in inputs:
-        x.grad = None
-    wall, cpu = time.perf_counter(), time.process_time()
-    o, S = fn(*inputs, output_final_state=True)
-    (o.sum() + S.sum()).backward()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> dict:

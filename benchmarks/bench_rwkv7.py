@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from _machine import machine_meta
+from _machine import forward_backward_seconds, machine_meta
 
 from rt_explore.kernels.gated_delta_rule import chunk_gated_delta_rule
 from rt_explore.kernels.rwkv7 import chunk_rwkv7, naive_rwkv7
@@ -47,16 +47,6 @@ def gated_delta_inputs(gen: torch.Generator) -> list[torch.Tensor]:
     g = F.logsigmoid(2 + torch.randn(B, T, H, generator=gen))
     beta = torch.rand(B, T, H, generator=gen)
     return [x.requires_grad_() for x in (q, k, v, g, beta)]
-
-
-def forward_backward_seconds(fn, inputs: list[torch.Tensor]) -> tuple[float, float]:
-    """Wall time and process CPU time (s) of one forward + backward."""
-    for x in inputs:
-        x.grad = None
-    wall, cpu = time.perf_counter(), time.process_time()
-    o, S = fn(*inputs, output_final_state=True)
-    (o.sum() + S.sum()).backward()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> dict:
