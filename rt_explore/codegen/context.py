@@ -175,6 +175,7 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "standalone": standalone,
         "knob": knob.field if knob else "",
         "delimited": delimited(spec),
+        "boundary_noise": spec.options.get("boundary_noise", "none"),
         "block_kind": block_kind,
         "layerscale": residual == "layerscale",
         "hyper": residual if residual in ("hyper-connections", "manifold-constrained") else "",

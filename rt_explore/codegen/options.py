@@ -63,6 +63,10 @@ class Option:
     # values other options must take for this one to matter, e.g. {"mixer": ("diagonal",)} (checked where the
     # other option exists): otherwise it is dropped, or refused when the user gave it
     when: dict[str, tuple[str, ...]] | None = None
+    # Left out of the resolved options at its default, as if it did not exist: for an option added after
+    # runs were stored, whose keys hash the resolved options (experiments/plan.py), and whose default
+    # generates exactly the code of before (so the default model and its .rt-explore.yml do not change).
+    omit_default: bool = False
 
     def default_for(self, cell: Cell) -> object:
         return self.cell_default(cell) if self.cell_default else self.default
@@ -150,6 +154,18 @@ OPTIONS: tuple[Option, ...] = (
            choices=("fixed", "delimiter"), build_time=True,
            why_not="chunk boundaries are chosen for step/chunk and depth+step/chunk, whose memory carries "
                    "from chunk to chunk (depth/chunk reads earlier chunks at absolute positions)"),
+    # The control for delimiter chunks (issue 12): the task's delimiters stay where they are (so the task is
+    # unchanged), only the model's chunk schedule is perturbed: shifted one token late, or some delimiters ignored.
+    Option("boundary_noise", str, "none", "perturb where delimiter chunks end (a control): none, shift (each "
+           "chunk ends one token after its delimiter), or drop (a fraction boundary_drop of the delimiters, drawn "
+           "at random per sequence and call, do not end a chunk)",
+           applies=lambda c: c.get("step_unit") == "chunk" and c.get("axis") in ("step", "depth+step"),
+           choices=("none", "shift", "drop"), build_time=True, when={"chunk_boundary": ("delimiter",)},
+           omit_default=True, why_not="it perturbs delimiter chunks, which step/chunk and depth+step/chunk have"),
+    Option("boundary_drop", float, 0.2, "the fraction of delimiters that end no chunk, with boundary_noise=drop",
+           applies=lambda c: c.get("step_unit") == "chunk" and c.get("axis") in ("step", "depth+step"),
+           minimum=0.0, maximum=1.0, when={"boundary_noise": ("drop",)},
+           why_not="it perturbs delimiter chunks, which step/chunk and depth+step/chunk have"),
     Option("mixer", str, "delta-rule", "the per-token recurrence of a step/token layer: linear attention, the "
            "(gated) delta rule, RWKV-7, a diagonal selective recurrence (Mamba-like), or a GRU / LSTM (nonlinear, "
            "run step by step and honestly slower: the positive control for state tracking)",
@@ -205,11 +221,18 @@ def resolve_options(cell: Cell, given: Mapping[str, object], *, strict: bool = T
     for option in OPTIONS:
         if option.applies(cell):
             out[option.name] = resolved.get(option.name, option.default_for(cell))
+    def unmet(other: str, values: tuple[str, ...]) -> bool:
+        # An option that applies to the cell but was dropped (its own `when` unmet) takes its dependants along.
+        return out[other] not in values if other in out else BY_NAME[other].applies(cell)
+
     for option in OPTIONS:
-        if option.name in out and option.when and any(k in out and out[k] not in v for k, v in option.when.items()):
+        if option.name in out and option.when and any(unmet(k, v) for k, v in option.when.items()):
             if strict and option.name in resolved:
                 need = "; ".join(f"{k} {' or '.join(v)}" for k, v in option.when.items())
                 raise UsageError(f"option {option.name} needs {need}")
+            del out[option.name]
+    for option in OPTIONS:
+        if option.omit_default and option.name in out and out[option.name] == option.default_for(cell):
             del out[option.name]
     return out
 

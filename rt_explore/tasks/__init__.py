@@ -23,13 +23,15 @@ from rt_explore.tasks.permutation import PermutationTask
 from rt_explore.tasks.reachability import ReachabilityTask
 from rt_explore.tasks.recall import RecallTask
 from rt_explore.tasks.sentences import SentencesTask
+from rt_explore.tasks.unaligned_sentences import UnalignedSentencesTask
 from rt_explore.values import parse_bool
 
-# Ordered from state tracking to multi-step reasoning and recall; then units closed by delimiters.
+# Ordered from state tracking to multi-step reasoning and recall; then units closed by delimiters, and
+# units whose delimiters fall anywhere (the control).
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
     for cls in (ParityTask, ModularCountTask, ModularArithmeticTask, PermutationTask, FlipFlopTask,
-                ReachabilityTask, BooleanTask, RecallTask, SentencesTask)
+                ReachabilityTask, BooleanTask, RecallTask, SentencesTask, UnalignedSentencesTask)
 }
 
 
