@@ -75,11 +75,13 @@ def show(name: NameArg, as_json: JsonOpt = False) -> None:
     fields = [("question", data["question"])]
     fields += [(f"claim {c['id']}", f"{c['text']} ({c['paper']}; {c.get('arxiv') or c.get('url')}). "
                 f"Published: {c['figure']}") for c in data["claims"]]
-    fields += [(f"variant {v['id']}", f"{v['label']}: {v['scaffold']} {v['options_text']}".rstrip())
+    fields += [(f"variant {v['id']}", f"{v['label']}: {v['scaffold']} {v['options_text']}".rstrip()
+                + (f"; training {v['training_text']}" if v["training_text"] else ""))
                for v in data["variants"]]
     fields += [(f"task {t['id']}", f"{t['name']} ({t['params_text']}); train {t['train_lengths'][0]}-"
                 f"{t['train_lengths'][1]}, test {', '.join(map(str, t['test_lengths']))}; variants "
-                f"{', '.join(t['variants'])}") for t in data["tasks"]]
+                f"{', '.join(t['variants'])}" + (f"; measures {t['measures_text']}" if t["measures_text"] else ""))
+               for t in data["tasks"]]
     fields += [("seeds", ", ".join(map(str, data["seeds"]))),
                ("budget", ", ".join(f"{k} {v}" for k, v in data["budget"].items())),
                ("measures", ", ".join(data["measures"])), ("runs", str(data["runs"]))]

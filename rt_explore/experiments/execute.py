@@ -73,16 +73,22 @@ def _train_and_measure(run: RunSpec, workdir: str | None) -> dict[str, Any]:
 
     def on_step(info) -> None:
         if info.step % every == 0 or info.step == info.steps:
+            # the seconds so far, less those of a time_to evaluation in the middle of training
             curve.append([info.step, round(info.loss, 6), round(info.accuracy, 6),
-                          round(time.perf_counter() - started, 3)])
+                          round(time.perf_counter() - started - info.evaluation_seconds, 3)])
 
     result = train(project, task, steps=budget["steps"], seed=run.seed, batch_size=budget["batch_size"],
                    lr=budget["lr"], eval_batches=evaluation["batches"], eval_batch_size=evaluation["batch_size"],
-                   threads=1, on_step=on_step if every else None, stages=stages, random_depth=depth)
+                   threads=1, on_step=on_step if every else None, stages=stages, random_depth=depth,
+                   reset_optimizer=bool(training.get("reset_optimizer")),
+                   time_to=extra["time_to"]["target"] if "time_to" in extra else None)
     record = result.to_dict()
+    reached = record["extra"].pop("time_to", None)  # absent: the target was never reached
     record["measures"] = measure(result.model, task, run.seed, extra, evaluation, result.extra["device"])
     if every:
         record["measures"]["learning_curve"] = curve
+    if reached is not None:
+        record["measures"]["time_to"] = reached
     return record
 
 

@@ -60,7 +60,7 @@ def render(report: dict[str, Any], figure: str | None = None) -> str:
         lines += [f"![{report['title']}]({figure})", ""]
     for task in config["tasks"]:
         lines += _task_section(report, task)
-    lines += _frontier_section(report) + _probe_section(report) + _curve_section(report)
+    lines += _frontier_section(report) + _probe_section(report) + _curve_section(report) + _time_to_section(report)
     lines += _configuration_section(report)
     if report.get("notes"):
         lines += ["## Notes", "", report["notes"], ""]
@@ -152,6 +152,24 @@ def _curve_section(report: dict[str, Any]) -> list[str]:
     return ["## Time to fit", "",
             f"The first logged step whose training-batch accuracy reached {target} (over the seeds that reached it).",
             "", *_table(["variant", "task", "reached", "steps", "seconds"], rows)]
+
+
+def _time_to_section(report: dict[str, Any]) -> list[str]:
+    if not report.get("time_to"):
+        return []
+    out = ["## Accuracy when training first reached the target", "",
+           "At the first step whose training-batch accuracy reached the target (checked at every step), the model "
+           "as it was then, in its stage, scored at the test lengths on fresh sequences; over the seeds that "
+           "reached it (seconds: training time so far, evaluation left out).", ""]
+    for task in dict.fromkeys(t["task"] for t in report["time_to"]):
+        found = [t for t in report["time_to"] if t["task"] == task]
+        lengths = list(found[0]["by_length"])
+        rows = [[t["label"], f"{t['reached']}/{t['n']}", interval_text(t["steps"], 0), interval_text(t["seconds"], 1),
+                 ", ".join(f"{name} {k}" for name, k in t["stages"].items()) or "-",
+                 *(interval_text(t["by_length"][n]) for n in lengths)] for t in found]
+        out += [f"Task {task}, target {found[0]['target']:g}.", "",
+                *_table(["variant", "reached", "steps", "seconds", "in stage", *(f"@ {n}" for n in lengths)], rows)]
+    return out
 
 
 def _configuration_section(report: dict[str, Any]) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .schema import ExperimentFile, TaskEntry, Variant, Where, read_experiment_file
+from .schema import TIME_TO_TARGET, ExperimentFile, TaskEntry, Variant, Where, read_experiment_file
 
 # The training recipe and evaluation that stored runs were made with. Bump it when a change to
 # training/recipe.py, the evaluation in training/loop.py or the generated models makes a stored run
@@ -81,6 +81,14 @@ class Experiment:
     def name(self) -> str:
         return self.file.name
 
+    def measure(self, name: str, task_id: str):
+        """The measure `name` on the runs of task `task_id`: the task entry's own, else the file's (or None)."""
+        return self.tasks[task_id].entry.measure(name) or self.file.measure(name)
+
+    def measured(self, name: str) -> bool:
+        """Whether any task's runs take the measure `name`."""
+        return any(self.measure(name, task_id) is not None for task_id in self.tasks)
+
     def matrix(self, seeds: tuple[int, ...] | None = None) -> list[RunSpec]:
         """Every run: seeds outermost (a partial matrix holds whole seeds), then tasks, then variants."""
         runs = []
@@ -113,24 +121,31 @@ def run_definition(experiment: Experiment, variant: ResolvedVariant, task: Resol
 
 
 def extra_evaluation(file: ExperimentFile, variant: ResolvedVariant, task: ResolvedTask) -> dict[str, Any]:
-    """The measures that need evaluation after training, where they apply to this variant and task."""
+    """The measures that need more evaluation than every run's, where they apply to this variant and task
+    (the task entry's own measures beside the file's)."""
     from ..codegen.cores import knob_for, supports
+
+    def measure(name: str):
+        return task.entry.measure(name) or file.measure(name)
 
     cell = variant.spec.cell
     extra: dict[str, Any] = {}
-    frontier = file.measure("frontier")
+    frontier = measure("frontier")
     knob = knob_for(cell)
     if frontier is not None and frontier.params and knob is not None and knob.field == "recurrence_steps":
         extra["frontier"] = {k: sorted(set(v)) for k, v in frontier.params.items()}
-    if file.measure("test_variants") is not None and task.task.test_variants():
+    if measure("test_variants") is not None and task.task.test_variants():
         extra["test_variants"] = sorted(task.task.test_variants())
     for probe, defaults in PROBE_DEFAULTS.items():
-        measure = file.measure(probe)
-        if measure is not None and supports(cell, probe):
-            extra[probe] = {**defaults, **measure.params}
-    curve = file.measure("learning_curve")
+        asked = measure(probe)
+        if asked is not None and supports(cell, probe):
+            extra[probe] = {**defaults, **asked.params}
+    curve = measure("learning_curve")
     if curve is not None:
         extra["learning_curve"] = {"every": curve.params.get("every", max(1, task.budget["steps"] // 50))}
+    time_to = measure("time_to")
+    if time_to is not None:
+        extra["time_to"] = {"target": float(time_to.params.get("target", TIME_TO_TARGET))}
     return extra
 
 
@@ -287,6 +302,9 @@ def _check_training(where: Where, variants: dict[str, ResolvedVariant], ident: s
     cell, training = resolved.spec.cell, resolved.variant.training
     knob = knob_for(cell)
     configured = int(resolved.spec.options.get(knob.field, 0)) if knob is not None else 0
+    if training.get("reset_optimizer") and "stages" not in training:
+        where.fail(("variants", index, "training", "reset_optimizer"), "resets the optimiser at each stage "
+                   "boundary; give stages too")
     try:
         if "stages" in training:
             plan_stages(training["stages"], cell=cell, configured=configured, steps=steps)
@@ -313,10 +331,12 @@ def _check_comparison(where: Where, path: tuple, comparison, experiment: Experim
     if comparison.measure == "accuracy_new" and length <= max(task.task.train_lengths):
         where.fail((*path, "measure"), f"accuracy_new needs a length past the training lengths "
                    f"(longest {max(task.task.train_lengths)}), got {length}")
+    if comparison.measure == "accuracy_at_target" and experiment.measure("time_to", comparison.task) is None:
+        where.fail((*path, "measure"), f"accuracy_at_target needs the measure 'time_to' on task '{comparison.task}'")
     if comparison.test_variant is not None:
         names = sorted(task.task.test_variants())
         if comparison.test_variant not in names:
             where.fail((*path, "test_variant"), f"task '{comparison.task}' has no test variant "
                        f"'{comparison.test_variant}'; it has {', '.join(names) or 'none'}")
-        if experiment.file.measure("test_variants") is None:
+        if experiment.measure("test_variants", comparison.task) is None:
             where.fail((*path, "test_variant"), "list the measure 'test_variants' to score test variants")

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import store
 from .plan import Experiment, RunSpec
+from .schema import TIME_TO_TARGET
 from .stats import Summary, compare, scaled, successes, summarise
 
 CURVE_TARGET = 0.99  # learning curves: the first step whose training-batch accuracy reaches this
@@ -49,9 +50,10 @@ def build_report(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None
         cells[(run.task, run.variant)].append((run, rows.get(run.key)))
     ok = sum(1 for r in rows.values() if r["status"] == "ok")
     diverged = sum(1 for r in rows.values() if r["status"] == "diverged")
-    results, frontiers, probes, curves = [], [], [], []
+    results, frontiers, probes, curves, times = [], [], [], [], []
     for task_id, task in experiment.tasks.items():
-        names = [None, *sorted(task.task.test_variants())] if experiment.file.measure("test_variants") else [None]
+        tested = experiment.measure("test_variants", task_id)
+        names = [None, *sorted(task.task.test_variants())] if tested else [None]
         for variant_id in task.variants:
             runs = cells[(task_id, variant_id)]
             for test_variant in names:
@@ -59,6 +61,7 @@ def build_report(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None
             frontiers += _frontier(experiment, task_id, variant_id, runs)
             probes += _probes(experiment, task_id, variant_id, runs)
             curves += _curves(experiment, task_id, variant_id, runs)
+            times += _time_to(experiment, task_id, variant_id, runs)
     by_cell = {(r["task"], r["variant"], r["test_variant"]): r for r in results}
     return {
         "name": experiment.name, "title": experiment.file.title, "question": experiment.file.question,
@@ -67,7 +70,7 @@ def build_report(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None
         "runs": {"total": len(matrix), "ok": ok, "diverged": diverged, "missing": len(matrix) - len(rows),
                  "machines": sorted({r["machine"] for r in rows.values() if r["machine"]}),
                  "train_seconds": round(sum(r["seconds"] or 0.0 for r in rows.values()), 1)},
-        "results": results, "frontier": frontiers, "probes": probes, "learning_curves": curves,
+        "results": results, "frontier": frontiers, "probes": probes, "learning_curves": curves, "time_to": times,
         "comparisons": [_comparison(experiment, c, by_cell) for c in experiment.file.comparisons],
     }
 
@@ -85,7 +88,9 @@ def _configuration(experiment: Experiment, seeds: tuple[int, ...] | None) -> dic
         tasks.append({"id": t.entry.id, "name": t.task.name, "label": t.entry.label, "params": t.task.params(),
                       "train_lengths": [min(t.task.train_lengths), max(t.task.train_lengths)],
                       "test_lengths": list(t.task.test_lengths), "chance": t.task.chance, "budget": t.budget,
-                      "variants": list(t.variants), "test_variants": sorted(t.task.test_variants())})
+                      "variants": list(t.variants), "test_variants": sorted(t.task.test_variants()),
+                      "measures": [{"name": m.name, **({"params": m.params} if m.params else {})}
+                                   for m in t.entry.measures]})
     return {"seeds": list(seeds if seeds is not None else file.seeds), "budget": file.budget,
             "evaluation": file.evaluation, "options": file.options, "variants": variants, "tasks": tasks,
             "measures": [{"name": m.name, **({"params": m.params} if m.params else {})} for m in file.measures],
@@ -102,12 +107,19 @@ def option_text(options: dict[str, Any]) -> str:
     return ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in options.items())
 
 
+def measure_text(measures: list[dict[str, Any]]) -> str:
+    """`learning_curve(every=10), time_to(target=0.99)`."""
+    return ", ".join(m["name"] + (f"({option_text(m['params'])})" if m.get("params") else "") for m in measures)
+
+
 def describe(experiment: Experiment) -> dict[str, Any]:
     """What `experiment show` prints: the file as resolved, and the size of its matrix."""
     config = _configuration(experiment, None)
     variants = [{**v, "scaffold": f"--cell {v['cell']}" if v["cell"] else f"--like {v['like']}",
-                 "options_text": option_text(given_options(config, v))} for v in config["variants"]]
-    tasks = [{**t, "params_text": option_text(t["params"])} for t in config["tasks"]]
+                 "options_text": option_text(given_options(config, v)), "training_text": option_text(v["training"])}
+                for v in config["variants"]]
+    tasks = [{**t, "params_text": option_text(t["params"]), "measures_text": measure_text(t["measures"])}
+             for t in config["tasks"]]
     comparisons = []
     for c in experiment.file.comparisons:
         length = c.length if c.length is not None else max(experiment.tasks[c.task].task.test_lengths)
@@ -138,7 +150,7 @@ def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, t
     train_longest = max(task.train_lengths)
     by_length = {}
     for length in lengths:
-        accuracy, new, headlines, scaled_values = [], [], [], []
+        accuracy, new, headlines, scaled_values, at_target = [], [], [], [], []
         for record in ok:
             scores, chance = _scores(record, test_variant)
             accuracy.append(scores.get("test_accuracy", scores.get("accuracy", {})).get(str(length)))
@@ -146,12 +158,14 @@ def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, t
             value = new[-1] if new[-1] is not None else accuracy[-1]
             headlines.append(value)
             scaled_values.append(None if value is None else scaled(value, chance))
+            reached = record.get("measures", {}).get("time_to")
+            at_target.append(headline(reached, length) if reached and test_variant is None else None)
         by_length[str(length)] = {
             "past_training": length > train_longest and any(v is not None for v in new),
             "accuracy": _summary(accuracy), "accuracy_new": _summary(new), "headline": _summary(headlines),
             "scaled": _summary(scaled_values),
             "error_rate": _summary([None if h is None else 1 - h for h in headlines]),
-            "succeeded": successes(scaled_values)}
+            "accuracy_at_target": _summary(at_target), "succeeded": successes(scaled_values)}
     return {"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
             "test_variant": test_variant, "runs": len(runs), "ok": len(ok),
             "diverged": sum(1 for _, row in runs if row is not None and row["status"] == "diverged"),
@@ -166,7 +180,7 @@ def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, t
 
 
 def _frontier(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
-    if experiment.file.measure("frontier") is None:
+    if experiment.measure("frontier", task_id) is None:
         return []
     curves = []
     for _, row in runs:
@@ -190,7 +204,7 @@ def _probes(experiment: Experiment, task_id: str, variant_id: str, runs: list) -
     out = []
     for probe, index, fields in (("rank", "layer", ("effective_rank", "mean_cosine")),
                                  ("stability", "iteration", ("norm", "change"))):
-        if experiment.file.measure(probe) is None:
+        if experiment.measure(probe, task_id) is None:
             continue
         profiles = [row["record"]["measures"][probe] for _, row in runs
                     if row is not None and row["status"] == "ok" and probe in row["record"].get("measures", {})]
@@ -205,7 +219,7 @@ def _probes(experiment: Experiment, task_id: str, variant_id: str, runs: list) -
 
 
 def _curves(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
-    if experiment.file.measure("learning_curve") is None:
+    if experiment.measure("learning_curve", task_id) is None:
         return []
     curves = [row["record"]["measures"]["learning_curve"] for _, row in runs
               if row is not None and row["status"] == "ok" and "learning_curve" in row["record"].get("measures", {})]
@@ -219,6 +233,28 @@ def _curves(experiment: Experiment, task_id: str, variant_id: str, runs: list) -
              "n": len(curves), "target": CURVE_TARGET, "reached": sum(r is not None for r in reached),
              "steps_to_target": _summary([r[0] for r in reached if r is not None]),
              "seconds_to_target": _summary([r[1] for r in reached if r is not None]), "accuracy": mean_curve}]
+
+
+def _time_to(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
+    """Time to the target training accuracy and the accuracy at the test lengths then, over the seeds that
+    reached it; `reached` counts them among the finished runs (a run that never reached it records nothing)."""
+    asked = experiment.measure("time_to", task_id)
+    if asked is None:
+        return []
+    ok = [row["record"] for _, row in runs if row is not None and row["status"] == "ok"]
+    if not ok:
+        return []
+    found = [r["measures"]["time_to"] for r in ok if r.get("measures", {}).get("time_to")]
+    lengths = sorted(experiment.tasks[task_id].task.test_lengths)
+    stages: dict[str, int] = {}
+    for point in found:
+        if "stage" in point:
+            stages[point["stage"]] = stages.get(point["stage"], 0) + 1
+    return [{"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
+             "n": len(ok), "target": float(asked.params.get("target", TIME_TO_TARGET)), "reached": len(found),
+             "steps": _summary([p["step"] for p in found]), "seconds": _summary([p["seconds"] for p in found]),
+             "stages": stages,
+             "by_length": {str(n): _summary([headline(p, n) for p in found]) for n in lengths}}]
 
 
 def _comparison(experiment: Experiment, comparison, by_cell: dict) -> dict[str, Any]:

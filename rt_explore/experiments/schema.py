@@ -18,9 +18,11 @@ Shape (see `builtin/state-tracking.yaml` for a whole file):
       - {id: deltanet-neg, label: "DeltaNet [-1,1]", cell: step/token,
          options: {mixer: delta-rule, negative_eigenvalues: true}}
       - {id: tdnl, like: thinking-deeper-not-longer, training: {random_depth: "2:8"}}
+      - {id: staged, cell: depth/sequence, training: {stages: curriculum, reset_optimizer: true}}
     tasks:
       - {name: parity, params: {max_train_length: 16}, test_lengths: [16, 32, 64]}
       - {id: ffl, name: flip-flop, variants: [transformer, gru], budget: {steps: 2000}}
+      - {id: parity-t99, name: parity, measures: [{time_to: {target: 0.99}}]}   # more measures for its runs
     seeds: 5                              # or a list of integers
     budget: {steps: 300, batch_size: 32, lr: 3.0e-3}
     evaluation: {batches: 1, batch_size: 256}   # optional
@@ -45,8 +47,8 @@ TOP_FIELDS = ("name", "title", "question", "claim", "claims", "options", "varian
               "evaluation", "measures", "comparisons", "notes")
 CLAIM_FIELDS = ("id", "text", "paper", "arxiv", "url", "figure")
 VARIANT_FIELDS = ("id", "label", "cell", "like", "options", "training", "notes")
-TRAINING_FIELDS = ("stages", "random_depth")
-TASK_FIELDS = ("id", "name", "label", "params", "test_lengths", "variants", "budget")
+TRAINING_FIELDS = ("stages", "random_depth", "reset_optimizer")
+TASK_FIELDS = ("id", "name", "label", "params", "test_lengths", "variants", "budget", "measures")
 BUDGET_FIELDS = ("steps", "batch_size", "lr")
 EVALUATION_FIELDS = ("batches", "batch_size")
 COMPARISON_FIELDS = ("a", "b", "task", "length", "measure", "test_variant", "expect", "claim", "published", "note")
@@ -68,9 +70,15 @@ EXTRA_MEASURES = {
     "stability": {"iterations": "int", "batch": "int"},
     # training-batch accuracy and loss every `every` steps, with the seconds so far (time to quality)
     "learning_curve": {"every": "int"},
+    # when a step's training-batch accuracy first reaches `target` (0.99 unless given): the step, the
+    # training seconds and the accuracy at the test lengths then (training.loop.train's time_to)
+    "time_to": {"target": "probability"},
 }
+TIME_TO_TARGET = 0.99
 DEFAULT_MEASURES = ("train_accuracy", "accuracy", "accuracy_new", "scaled", "seconds", "tokens_per_second")
-COMPARABLE = ("accuracy", "accuracy_new", "scaled", "error_rate")
+# accuracy_at_target: the accuracy at the length when training first reached time_to's target (over the seeds
+# that reached it)
+COMPARABLE = ("accuracy", "accuracy_new", "scaled", "error_rate", "accuracy_at_target")
 EXPECT = ("a > b", "a < b")
 
 
@@ -95,7 +103,7 @@ class Variant:
     cell: str | None
     like: str | None
     options: dict[str, Any]
-    training: dict[str, str]
+    training: dict[str, Any]  # stages, random_depth (text); reset_optimizer (True, or left out)
     notes: str | None = None
 
 
@@ -109,6 +117,12 @@ class TaskEntry:
     params: dict[str, Any]
     variants: tuple[str, ...] | None  # None: every variant
     budget: dict[str, Any]  # overrides of the experiment's budget, for this task's runs
+    # measures for this task's runs beside the file's (extra measures only): a measure changes the keys of
+    # the runs it is taken on, so a task entry can add one without changing the keys of stored runs
+    measures: tuple[Measure, ...] = ()
+
+    def measure(self, name: str) -> Measure | None:
+        return next((m for m in self.measures if m.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -266,12 +280,17 @@ def _variant(where: Where, path: tuple, raw: Any) -> Variant:
     ident = _slug(where, (*path, "id"), data.get("id"))
     if ("cell" in data) == ("like" in data):
         where.fail(path, "give exactly one of 'cell' (a cell spec, e.g. step/token) or 'like' (a catalog entry id)")
-    training = _mapping(where, (*path, "training"), data.get("training", {}), TRAINING_FIELDS)
+    training = dict(_mapping(where, (*path, "training"), data.get("training", {}), TRAINING_FIELDS))
+    # A switch is kept only when on, so that `false` and leaving it out are one training (and one run key).
+    reset = training.pop("reset_optimizer", False)
+    if not isinstance(reset, bool):
+        where.fail((*path, "training", "reset_optimizer"), f"must be true or false, got {reset!r}")
+    training = {k: _quoted(where, (*path, "training", k), v) for k, v in training.items()}
     return Variant(id=ident, label=_text(where, (*path, "label"), data.get("label", ident)),
                    cell=_text(where, (*path, "cell"), data["cell"]) if "cell" in data else None,
                    like=_text(where, (*path, "like"), data["like"]) if "like" in data else None,
                    options=_mapping(where, (*path, "options"), data.get("options", {}), None),
-                   training={k: _quoted(where, (*path, "training", k), v) for k, v in training.items()},
+                   training={**training, **({"reset_optimizer": True} if reset else {})},
                    notes=_text(where, (*path, "notes"), data["notes"]) if "notes" in data else None)
 
 
@@ -297,8 +316,10 @@ def _task(where: Where, path: tuple, raw: Any, variant_ids: set[str]) -> TaskEnt
             if v not in variant_ids:
                 where.fail((*path, "variants", i), f"no variant '{v}'; variants are {', '.join(sorted(variant_ids))}")
     ident = _slug(where, (*path, "id"), data.get("id", name))
+    measures = _measures(where, data["measures"], (*path, "measures"), extra_only=True) if "measures" in data else ()
     return TaskEntry(id=ident, name=name, label=_text(where, (*path, "label"), data.get("label", ident)),
-                     params=params, variants=chosen, budget=_budget(where, (*path, "budget"), data.get("budget", {})))
+                     params=params, variants=chosen, budget=_budget(where, (*path, "budget"), data.get("budget", {})),
+                     measures=measures)
 
 
 def _budget(where: Where, path: tuple, raw: Any, required: bool = False) -> dict[str, Any]:
@@ -329,13 +350,13 @@ def _seeds(where: Where, raw: Any) -> tuple[int, ...]:
     return tuple(range(raw))
 
 
-def _measures(where: Where, raw: Any) -> tuple[Measure, ...]:
+def _measures(where: Where, raw: Any, base: tuple = ("measures",), extra_only: bool = False) -> tuple[Measure, ...]:
     if raw is None:
         return tuple(Measure(m) for m in DEFAULT_MEASURES)
     out: list[Measure] = []
     known = ", ".join((*PLAIN_MEASURES, *EXTRA_MEASURES))
-    for i, item in enumerate(_list(where, ("measures",), raw)):
-        path = ("measures", i)
+    for i, item in enumerate(_list(where, base, raw)):
+        path = (*base, i)
         if isinstance(item, dict) and len(item) == 1:
             name, params = next(iter(item.items()))
             params = _mapping(where, (*path, name), params if params is not None else {}, None)
@@ -345,6 +366,9 @@ def _measures(where: Where, raw: Any) -> tuple[Measure, ...]:
             where.fail(path, "a measure is a name, or a one-key mapping of a name to its parameters")
         if name not in PLAIN_MEASURES and name not in EXTRA_MEASURES:
             where.fail(path, f"unknown measure '{name}'; measures are {known}")
+        if extra_only and name not in EXTRA_MEASURES:
+            where.fail(path, f"'{name}' comes with every run; a task adds only the measures that need more "
+                       f"evaluation ({', '.join(EXTRA_MEASURES)})")
         allowed = EXTRA_MEASURES.get(name, {})
         for key, value in params.items():
             kind = allowed.get(key)
@@ -353,6 +377,10 @@ def _measures(where: Where, raw: Any) -> tuple[Measure, ...]:
                            f"it takes {', '.join(allowed) or 'none'}")
             if kind == "int":
                 _int(where, (*path, name, key), value, 1)
+            elif kind == "probability":
+                ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
+                if not ok:
+                    where.fail((*path, name, key), f"must be a number in (0, 1], got {value!r}")
             else:
                 for j, n in enumerate(_list(where, (*path, name, key), value)):
                     _int(where, (*path, name, key, j), n, 1)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -31,7 +31,7 @@ from .evaluate import accuracy_by_length, frontier, new_positions_accuracy
 from .project import Project
 from .random_depth import DepthRange, RandomDepth, refuse_with_stages
 from .recipe import WEIGHT_DECAY, draw_batch, learning_rate, loss_and_logits, optimiser_step
-from .seeds import EVAL_STREAM, FRONTIER_STREAM, stream
+from .seeds import EVAL_STREAM, FRONTIER_STREAM, TIME_TO_STREAM, stream
 from .stages import Schedule, StageSwitch
 
 FRONTIER_BATCH = 64
@@ -58,6 +58,8 @@ class StepInfo:
     accuracy: float  # on this step's training batch
     tokens_per_second: float
     lr: float
+    # seconds spent so far evaluating in the middle of training (time_to), which the timings leave out
+    evaluation_seconds: float = 0.0
 
 
 @dataclass
@@ -126,14 +128,27 @@ def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size
           weight_decay: float = WEIGHT_DECAY, eval_batches: int = 1, eval_batch_size: int = 256,
           device: str | None = None, threads: int | None = 1, on_step: Callable[[StepInfo], None] | None = None,
           loss_hook: LossHook | None = None, stages: Schedule | None = None,
-          random_depth: DepthRange | None = None) -> Result:
+          random_depth: DepthRange | None = None, reset_optimizer: bool = False,
+          time_to: float | None = None) -> Result:
     """Train a fresh model of `project` on `task` for `steps` steps, then evaluate it; the Result holds
     the metrics and the trained model (`result.model`, in eval mode).
 
     `stages` (from `stages.project_stages`) switches the recurrence between optimiser steps: for example
     feedforward first, then as configured; the model is evaluated as configured, and `Result.stages`
-    records each stage's steps and seconds. `random_depth` (from `random_depth.project_depth_range`) instead
-    draws the recurrence of every step from a range; `Result.extra["random_depth"]` records the draws.
+    records each stage's steps and seconds. With `reset_optimizer`, every stage after the first starts with a
+    fresh AdamW (new moment estimates and step count), as Coconut resets its optimiser per stage (Hao et al.,
+    arXiv 2412.06769; `reset_optimizer: True` in the authors' configs, facebookresearch/coconut); the
+    learning-rate schedule (one warmup + cosine over all the steps) is kept, so the reset is the only
+    difference from the same stages without it. `random_depth` (from `random_depth.project_depth_range`)
+    instead draws the recurrence of every step from a range; `Result.extra["random_depth"]` records the draws.
+
+    `time_to` (a training accuracy, e.g. 0.99): the first time a step's training-batch accuracy reaches it,
+    the model as it is then (in its current stage) is scored at the test lengths, on its own evaluation
+    stream, and `Result.extra["time_to"]` records the step, the training seconds so far and those
+    accuracies; it is absent when the target is never reached. The evaluation draws no training data and
+    leaves the weights alone, so the run trains as it would without it (unless the model draws from torch's
+    global generator when called, as boundary_noise=drop does); its own seconds are left out of the timings
+    (`StepInfo.evaluation_seconds`).
 
     `threads` sets torch's intra-op threads for the run (restored afterwards; None leaves them alone).
     `loss_hook(step, loss) -> loss` sees every step's loss before it is checked (tests use it to inject a NaN).
@@ -146,19 +161,21 @@ def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size
         return _train(project, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr,
                       weight_decay=weight_decay, eval_batches=eval_batches, eval_batch_size=eval_batch_size,
                       device=device, on_step=on_step, loss_hook=loss_hook, stages=stages,
-                      random_depth=random_depth)
+                      random_depth=random_depth, reset_optimizer=reset_optimizer, time_to=time_to)
     finally:
         torch.set_num_threads(before)
 
 
 def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_size: int = 32, lr: float = 3e-3,
         weight_decay: float = WEIGHT_DECAY, device: str = "cpu", loss_hook: LossHook | None = None,
-        on_step: Callable[..., None] | None = None, before_step: Callable[[int], None] | None = None) -> list[float]:
+        on_step: Callable[..., None] | None = None, before_step: Callable[[int], None] | None = None,
+        fresh_optimizer_at: Collection[int] = ()) -> list[float]:
     """Train `model` in place for `steps` steps on `task` with the recipe (recipe.py); return every step's loss.
 
     Data come from a generator seeded with `seed`. `on_step(step, loss, logits, batch, lr)` is called after
-    each step, `before_step(step)` before it (a `stages.StageSwitch` sets the recurrence there). Raises
-    NonFiniteLoss.
+    each step, `before_step(step)` before it (a `stages.StageSwitch` sets the recurrence there). Before each
+    step in `fresh_optimizer_at` a new AdamW replaces the old one, its state forgotten (the learning-rate
+    schedule goes on). Raises NonFiniteLoss.
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
@@ -169,6 +186,8 @@ def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_
     for step in range(1, steps + 1):
         if before_step is not None:
             before_step(step)
+        if step in fresh_optimizer_at:
+            optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         rate = learning_rate(step, steps, lr)
         batch = draw_batch(task, batch_size, data).to(device)
         loss, logits = loss_and_logits(model, batch.inputs, batch.targets, batch.mask)
@@ -188,31 +207,46 @@ def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_
 def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: int, lr: float, weight_decay: float,
            eval_batches: int, eval_batch_size: int, device: str | None,
            on_step: Callable[[StepInfo], None] | None, loss_hook: LossHook | None, stages: Schedule | None,
-           random_depth: DepthRange | None = None) -> Result:
+           random_depth: DepthRange | None = None, reset_optimizer: bool = False,
+           time_to: float | None = None) -> Result:
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     refuse_with_stages(stages, random_depth)
     if stages is not None and stages.steps != steps:
         raise ValueError(f"the stages take {stages.steps} steps, the run {steps}")
+    if reset_optimizer and stages is None:
+        raise ValueError("reset_optimizer resets the optimiser at stage boundaries; give stages too")
+    if time_to is not None and not 0.0 < time_to <= 1.0:
+        raise ValueError(f"time_to is a training accuracy in (0, 1], got {time_to}")
     device = device or default_device()
     started = time.perf_counter()
     torch.manual_seed(seed)
     model = project.build(task.vocab_size, delimiter=task.delimiter).to(device)
     tokens, train_seconds, tick = 0, 0.0, time.perf_counter()
+    reached: dict[str, Any] = {}
+    paused = 0.0  # seconds of evaluation during training
 
     def report(step: int, value: float, logits: torch.Tensor, batch, rate: float) -> None:
-        nonlocal tokens, train_seconds, tick
+        nonlocal tokens, train_seconds, tick, paused
         tokens += batch.inputs.numel()
         train_seconds += time.perf_counter() - tick
+        accuracy = task.accuracy(logits.detach(), batch) if on_step is not None or time_to is not None else 0.0
+        if time_to is not None and not reached and accuracy >= time_to:
+            before = time.perf_counter()
+            reached.update(step=step, seconds=round(train_seconds, 3), train_batch_accuracy=accuracy,
+                           **_score_now(model, task, seed, eval_batches, eval_batch_size, device),
+                           **({"stage": switch.schedule.stages[switch.current].name} if switch is not None else {}))
+            paused += time.perf_counter() - before
         if on_step is not None:
-            on_step(StepInfo(step, steps, value, task.accuracy(logits.detach(), batch),
-                             tokens / max(train_seconds, 1e-9), rate))
+            on_step(StepInfo(step, steps, value, accuracy, tokens / max(train_seconds, 1e-9), rate, paused))
         tick = time.perf_counter()  # the callback's own time is not training time
 
     switch = StageSwitch(model.config, stages) if stages is not None else None
     drawn = RandomDepth(model.config, random_depth, seed) if random_depth is not None else None
+    fresh = {s.first_step for s in stages.stages[1:]} if reset_optimizer and stages is not None else set()
     losses = fit(model, task, steps=steps, seed=seed, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                 device=device, loss_hook=loss_hook, on_step=report, before_step=switch or drawn)
+                 device=device, loss_hook=loss_hook, on_step=report, before_step=switch or drawn,
+                 fresh_optimizer_at=fresh)
     stage_records = switch.finish() if switch is not None else None
     depth_record = drawn.finish() if drawn is not None else None
 
@@ -239,6 +273,21 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
         chance=task.chance, seed=seed, cell=dict(project.cell), options=dict(project.options),
         trained_recurrence_steps=trained_steps, test_accuracy_new=test_accuracy_new,
         extra={"batch_size": batch_size, "lr": lr, "device": device, "eval_sequences": eval_batches * eval_batch_size,
-               **({"random_depth": depth_record} if depth_record else {})},
+               **({"random_depth": depth_record} if depth_record else {}),
+               **({"reset_optimizer": True} if reset_optimizer else {}),
+               **({"time_to": {"target": time_to, **reached}} if reached else {})},
         stages=stage_records, model=model,
     )
+
+
+def _score_now(model: torch.nn.Module, task: Task, seed: int, batches: int, batch_size: int, device: str) -> dict:
+    """The model's accuracy at the test lengths in the middle of training (for `time_to`), in eval mode, then
+    back to training mode; on the TIME_TO stream, so it draws nothing from the training data or evaluation."""
+    scoring = {"batches": batches, "batch_size": batch_size, "device": device}
+    model.eval()
+    try:
+        test = accuracy_by_length(model, task, task.test_lengths, generator=stream(seed, TIME_TO_STREAM), **scoring)
+        new = new_positions_accuracy(model, task, generator=stream(seed, TIME_TO_STREAM + 1), **scoring)
+    finally:
+        model.train()
+    return {"test_accuracy": _str_keys(test), "test_accuracy_new": _str_keys(new)}

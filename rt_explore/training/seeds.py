@@ -2,7 +2,8 @@
 
 A run with seed s initialises its weights with torch.manual_seed(s) and draws training data from
 torch.Generator().manual_seed(s). Everything else gets its own stream: evaluation batches (never trained
-on), the frontier, the probes' inputs, random-depth draws. Each is s plus a large odd constant, far apart.
+on), the frontier, the probes' inputs, random-depth draws, the scoring at time_to. Each is s plus a large
+odd constant, far apart.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ EVAL_STREAM = 1_000_003
 FRONTIER_STREAM = 2_000_003
 PROBE_STREAM = 3_000_017
 DEPTH_STREAM = 4_000_037
+TIME_TO_STREAM = 5_000_011  # and the next: scoring when training first reaches a target (time_to)
 
 
 def stream_seed(seed: int, offset: int) -> int:

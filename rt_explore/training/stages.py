@@ -12,8 +12,10 @@ What "the recurrence" is, per cell, is said in one place, the core registry (`co
 knob, a field of the generated `Config` that the model reads at every forward, its feedforward value, and
 what that value means. Cells whose recurrence cannot be switched off without changing the parameters or
 what the model can see have no knob, and the registry says why. A schedule never touches the weights,
-the optimiser, the learning-rate schedule (one warmup + cosine over all the steps) or the data stream:
-only the field, between optimiser steps.
+the learning-rate schedule (one warmup + cosine over all the steps) or the data stream: only the field,
+between optimiser steps. The optimiser is kept too, unless the run asks for a fresh AdamW at every stage
+boundary (`training.loop.train(reset_optimizer=True)`, an experiment's `training: {reset_optimizer: true}`),
+as Coconut resets its optimiser per stage (`reset_optimizer: True` in the authors' configs).
 
 Syntax (`rt-explore train --stages`): comma-separated stages `SETTING[:STEPS]`, in order.
   SETTING  `feedforward` (the recurrence off), `recurrent` (as configured), or a number: the value of the

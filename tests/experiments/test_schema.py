@@ -54,6 +54,16 @@ BAD = [
     ("    cell: none", "    cell: depth/sequence\n    training: {stages: 'feedforward:5,recurrent', "
      "random_depth: '1:3'}", "variants[0].training.random_depth", "random_depth", "choose one"),
     ("seeds: 2", "seeds: 2\nmeasures: [accuracy, wall_time]", "measures[1]", "wall_time", "unknown measure"),
+    ("    cell: none", "    cell: depth/sequence\n    training: {reset_optimizer: true}",
+     "variants[0].training.reset_optimizer", "reset_optimizer", "give stages too"),
+    ("    cell: none", "    cell: depth/sequence\n    training: {stages: curriculum, reset_optimizer: yes please}",
+     "variants[0].training.reset_optimizer", "reset_optimizer", "must be true or false"),
+    ("    test_lengths: [8, 16]", "    test_lengths: [8, 16]\n    measures: [accuracy]", "tasks[0].measures[0]",
+     "measures: [accuracy]", "a task adds only the measures that need more evaluation"),
+    ("    test_lengths: [8, 16]", "    test_lengths: [8, 16]\n    measures: [{time_to: {target: 1.5}}]",
+     "tasks[0].measures[0].time_to.target", "target: 1.5", "must be a number in (0, 1]"),
+    ("length: 16, expect", "length: 16, measure: accuracy_at_target, expect", "comparisons[0].measure",
+     "accuracy_at_target", "needs the measure 'time_to' on task 'parity'"),
     ("length: 16, expect", "length: 16, test_variant: FFL(0.98), expect", "comparisons[0].test_variant",
      "test_variant", "no test variant"),
 ]
