@@ -165,7 +165,7 @@ def _time_to_section(report: dict[str, Any]) -> list[str]:
         found = [t for t in report["time_to"] if t["task"] == task]
         lengths = list(found[0]["by_length"])
         rows = [[t["label"], f"{t['reached']}/{t['n']}", interval_text(t["steps"], 0), interval_text(t["seconds"], 1),
-                 ", ".join(f"{name} {k}" for name, k in t["stages"].items()) or "-",
+                 ", ".join(f"{k} in {name}" for name, k in t["stages"].items()) or "-",
                  *(interval_text(t["by_length"][n]) for n in lengths)] for t in found]
         out += [f"Task {task}, target {found[0]['target']:g}.", "",
                 *_table(["variant", "reached", "steps", "seconds", "in stage", *(f"@ {n}" for n in lengths)], rows)]
@@ -179,7 +179,7 @@ def _configuration_section(report: dict[str, Any]) -> list[str]:
     for v in config["variants"]:
         what = f"`--cell {v['cell']}`" if v["cell"] else f"`--like {v['like']}`"
         options = option_text(given_options(config, v))
-        training = ", ".join(f"{k}={x}" for k, x in v["training"].items())
+        training = option_text(v["training"])
         rows.append([v["id"], v["label"], what, options or "defaults", training or "-"])
     seeds = config["seeds"]
     return ["## Configuration", "",

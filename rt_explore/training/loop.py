@@ -136,11 +136,12 @@ def train(project: Project, task: Task, *, steps: int, seed: int = 0, batch_size
     `stages` (from `stages.project_stages`) switches the recurrence between optimiser steps: for example
     feedforward first, then as configured; the model is evaluated as configured, and `Result.stages`
     records each stage's steps and seconds. With `reset_optimizer`, every stage after the first starts with a
-    fresh AdamW (new moment estimates and step count), as Coconut resets its optimiser per stage (Hao et al.,
-    arXiv 2412.06769; `reset_optimizer: True` in the authors' configs, facebookresearch/coconut); the
-    learning-rate schedule (one warmup + cosine over all the steps) is kept, so the reset is the only
-    difference from the same stages without it. `random_depth` (from `random_depth.project_depth_range`)
-    instead draws the recurrence of every step from a range; `Result.extra["random_depth"]` records the draws.
+    fresh AdamW (new moment estimates and step count), as Coconut trains (Hao et al., arXiv 2412.06769: with
+    `reset_optimizer: True`, the authors' run.py makes a new AdamW at every epoch, so at every stage
+    boundary, and trains at a constant rate); the learning-rate schedule (one warmup + cosine over all the
+    steps) is kept, so the reset is the only difference from the same stages without it. `random_depth`
+    (from `random_depth.project_depth_range`) instead draws the recurrence of every step from a range;
+    `Result.extra["random_depth"]` records the draws.
 
     `time_to` (a training accuracy, e.g. 0.99): the first time a step's training-batch accuracy reaches it,
     the model as it is then (in its current stage) is scored at the test lengths, on its own evaluation

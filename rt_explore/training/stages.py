@@ -15,7 +15,7 @@ what the model can see have no knob, and the registry says why. A schedule never
 the learning-rate schedule (one warmup + cosine over all the steps) or the data stream: only the field,
 between optimiser steps. The optimiser is kept too, unless the run asks for a fresh AdamW at every stage
 boundary (`training.loop.train(reset_optimizer=True)`, an experiment's `training: {reset_optimizer: true}`),
-as Coconut resets its optimiser per stage (`reset_optimizer: True` in the authors' configs).
+as Coconut's training does (its `reset_optimizer: True` makes a new AdamW every epoch, stage boundaries included).
 
 Syntax (`rt-explore train --stages`): comma-separated stages `SETTING[:STEPS]`, in order.
   SETTING  `feedforward` (the recurrence off), `recurrent` (as configured), or a number: the value of the

@@ -95,4 +95,4 @@ def test_time_to_is_recorded_where_reached_and_absent_where_not_and_reaches_the_
     text = (tmp_path / "out" / "staged.md").read_text()
     assert "## Accuracy when training first reached the target" in text
     assert "Task parity-never, target 0.99." in text and "| 0/1 |" in text
-    assert "reset_optimizer=True" in text
+    assert "reset_optimizer=true" in text
