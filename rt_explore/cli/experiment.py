@@ -190,10 +190,30 @@ def report(
 
 @experiment_app.command()
 def index(
-    reports: Annotated[Path, typer.Option("--reports", help="The folder of experiment reports.")] = DEFAULT_REPORTS,
+    reports: Annotated[Path, typer.Option("--reports", help="The folder of experiment reports and their stores "
+                                          "(NAME.md, NAME.json, NAME.db).")] = DEFAULT_REPORTS,
     out: Annotated[Path, typer.Option("-o", "--out", help="The index to write.")] = Path("docs/results.md"),
+    readme: Annotated[Path | None, typer.Option(
+        "--readme", help="Also rewrite this Markdown file's figures blocks, the lines between "
+        "'<!-- figures: NAME -->' and '<!-- /figures -->' (NAME a built-in experiment), from the stores "
+        "REPORTS/NAME.db; the rest of the file is left as it is.", show_default=False)] = None,
 ) -> None:
-    """Write the index of the experiment reports (docs/results.md)."""
+    """Write the index of the experiment reports (docs/results.md); with --readme README.md, also the
+    README's figures blocks (each experiment's comparisons with intervals, n and verdicts) from the stores.
+
+    A bad marker (an unknown experiment, a block never closed) is one line, exit 2, and nothing is written.
+    """
     from ..experiments.index import write_index
 
+    if readme is not None:
+        from ..experiments.readme import builtin_loader, update_readme
+
+        done = update_readme(readme, reports, builtin_loader(Settings.catalog_dirs))
+        changed, unchanged = done["changed"], done["unchanged"]
+        if changed:
+            console().print(f"rewrote {readme}: figures blocks {', '.join(changed)}"
+                            + (f" ({len(unchanged)} unchanged)" if unchanged else ""))
+        else:
+            console().print(f"{readme}: every figures block up to date ({', '.join(unchanged)})"
+                            if unchanged else f"{readme}: no figures blocks")
     console().print(f"wrote {write_index(reports, out)}")

@@ -43,13 +43,7 @@ def _summary(values: list[float | None]) -> dict[str, Any] | None:
 
 def build_report(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None = None) -> dict[str, Any]:
     """The report of `experiment` from the runs stored in `db` (UsageError when `db` does not exist)."""
-    matrix = experiment.matrix(seeds)
-    rows = {row["key"]: row for row in store.read_runs(db, [r.key for r in matrix])}
-    cells: dict[tuple[str, str], list[tuple[RunSpec, dict | None]]] = defaultdict(list)
-    for run in matrix:
-        cells[(run.task, run.variant)].append((run, rows.get(run.key)))
-    ok = sum(1 for r in rows.values() if r["status"] == "ok")
-    diverged = sum(1 for r in rows.values() if r["status"] == "diverged")
+    matrix, rows, cells = _stored_cells(experiment, db, seeds)
     results, frontiers, probes, curves, times = [], [], [], [], []
     for task_id, task in experiment.tasks.items():
         tested = experiment.measure("test_variants", task_id)
@@ -67,12 +61,51 @@ def build_report(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None
         "name": experiment.name, "title": experiment.file.title, "question": experiment.file.question,
         "claims": [vars(c) for c in experiment.file.claims], "notes": experiment.file.notes,
         "configuration": _configuration(experiment, seeds),
-        "runs": {"total": len(matrix), "ok": ok, "diverged": diverged, "missing": len(matrix) - len(rows),
+        "runs": {**_run_counts(matrix, rows),
                  "machines": sorted({r["machine"] for r in rows.values() if r["machine"]}),
                  "train_seconds": round(sum(r["seconds"] or 0.0 for r in rows.values()), 1)},
         "results": results, "frontier": frontiers, "probes": probes, "learning_curves": curves, "time_to": times,
         "comparisons": [_comparison(experiment, c, by_cell) for c in experiment.file.comparisons],
     }
+
+
+def build_comparisons(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None = None) -> dict[str, Any] | None:
+    """The comparisons of `experiment` exactly as `build_report` decides them, each with its two sides'
+    training accuracy (`a_train`, `b_train`), and the run counts; only the compared cells are summarised, so
+    that a README block of a large matrix costs seconds, not the whole report. None when `db` does not exist
+    or holds no finished run of the experiment's matrix."""
+    if not Path(db).is_file():
+        return None
+    matrix, rows, cells = _stored_cells(experiment, db, seeds)
+    if not any(r["status"] == "ok" for r in rows.values()):
+        return None
+    lengths: dict[tuple[str, str, str | None], set[int]] = defaultdict(set)
+    for c in experiment.file.comparisons:
+        for variant in (c.a, c.b):
+            lengths[(c.task, variant, c.test_variant)].add(comparison_length(experiment, c))
+    by_cell = {(task, variant, test_variant): _result(experiment, task, variant, cells[(task, variant)], test_variant,
+                                                      found)
+               for (task, variant, test_variant), found in lengths.items()}
+    comparisons = [{**_comparison(experiment, c, by_cell),
+                    "a_train": by_cell[(c.task, c.a, c.test_variant)]["train_accuracy"],
+                    "b_train": by_cell[(c.task, c.b, c.test_variant)]["train_accuracy"]}
+                   for c in experiment.file.comparisons]
+    return {"name": experiment.name, "runs": _run_counts(matrix, rows), "comparisons": comparisons}
+
+
+def _stored_cells(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None):
+    """The matrix, its stored rows by key, and its runs (spec, row or None) by (task, variant)."""
+    matrix = experiment.matrix(seeds)
+    rows = {row["key"]: row for row in store.read_runs(db, [r.key for r in matrix])}
+    cells: dict[tuple[str, str], list[tuple[RunSpec, dict | None]]] = defaultdict(list)
+    for run in matrix:
+        cells[(run.task, run.variant)].append((run, rows.get(run.key)))
+    return matrix, rows, cells
+
+
+def _run_counts(matrix: list[RunSpec], rows: dict[str, dict]) -> dict[str, int]:
+    return {"total": len(matrix), "ok": sum(1 for r in rows.values() if r["status"] == "ok"),
+            "diverged": sum(1 for r in rows.values() if r["status"] == "diverged"), "missing": len(matrix) - len(rows)}
 
 
 def _configuration(experiment: Experiment, seeds: tuple[int, ...] | None) -> dict[str, Any]:
@@ -122,7 +155,7 @@ def describe(experiment: Experiment) -> dict[str, Any]:
              for t in config["tasks"]]
     comparisons = []
     for c in experiment.file.comparisons:
-        length = c.length if c.length is not None else max(experiment.tasks[c.task].task.test_lengths)
+        length = comparison_length(experiment, c)
         comparisons.append(f"{c.a} vs {c.b} on {c.task}" + (f" {c.test_variant}" if c.test_variant else "")
                            + f" @ {length}, {c.measure}" + (f", expect {c.expect}" if c.expect else ""))
     return {"name": experiment.name, "title": experiment.file.title, "file": str(experiment.path or ""),
@@ -143,10 +176,12 @@ def _scores(record: dict[str, Any], test_variant: str | None) -> tuple[dict[str,
     return found, found["chance"]
 
 
-def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, test_variant: str | None) -> dict:
+def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, test_variant: str | None,
+            only: set[int] | None = None) -> dict:
+    """One cell pooled over seeds, at every test length (or at the lengths `only`)."""
     task = experiment.tasks[task_id].task
     ok = [row["record"] for _, row in runs if row is not None and row["status"] == "ok"]
-    lengths = sorted(task.test_lengths)
+    lengths = sorted(n for n in task.test_lengths if only is None or n in only)
     train_longest = max(task.train_lengths)
     by_length = {}
     for length in lengths:
@@ -257,9 +292,15 @@ def _time_to(experiment: Experiment, task_id: str, variant_id: str, runs: list) 
              "by_length": {str(n): _summary([headline(p, n) for p in found]) for n in lengths}}]
 
 
+def comparison_length(experiment: Experiment, comparison) -> int:
+    """The length a comparison is read at: its own, else its task's longest test length."""
+    if comparison.length is not None:
+        return comparison.length
+    return max(experiment.tasks[comparison.task].task.test_lengths)
+
+
 def _comparison(experiment: Experiment, comparison, by_cell: dict) -> dict[str, Any]:
-    task = experiment.tasks[comparison.task].task
-    length = comparison.length if comparison.length is not None else max(task.test_lengths)
+    length = comparison_length(experiment, comparison)
     sides = {}
     for side in ("a", "b"):
         result = by_cell.get((comparison.task, getattr(comparison, side), comparison.test_variant))
