@@ -177,6 +177,7 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "delimited": delimited(spec),
         "boundary_noise": spec.options.get("boundary_noise", "none"),
         "block_kind": block_kind,
+        "takes_mask": core.takes_mask,
         "layerscale": residual == "layerscale",
         "hyper": residual if residual in ("hyper-connections", "manifold-constrained") else "",
         "early_access": residual == "early-access",

@@ -49,6 +49,9 @@ class Core:
     adaptive: tuple[CellKey, ...] = ()  # cells for which adaptive halting (ACT) is generated
     whole_stack: bool = False  # the layers run as one stack: residual variants that mix layers apply
     deep_supervision: bool = False  # every iteration can be decoded and supervised
+    # its attention sees the whole sequence at once, so `forward(input_ids, mask=...)` takes a task's attention
+    # mask [B, T, T] in place of the causal one (a graph's adjacency: tasks.graph_reachability)
+    takes_mask: bool = False
     primitives: tuple[str, ...] = ()  # kernel primitives (`module.Name`) the template imports
     # probes the model supports, each a contract of the template: "rank" needs `model.embed`, `model.stack(x,
     # trace=list)` appending the stream after every layer; "stability" needs `model.embed` and
@@ -72,12 +75,12 @@ _STEP_REASON = ("its state carried from position to position is how its layers m
 
 CORES: tuple[Core, ...] = (
     Core("none", {("none", None): "a feedforward causal transformer: no recurrence on either axis."},
-         state="none", whole_stack=True, primitives=_BLOCK, probes=("rank",),
+         state="none", whole_stack=True, takes_mask=True, primitives=_BLOCK, probes=("rank",),
          no_knob="a feedforward transformer has no recurrence to switch on"),
     Core("depth_sequence",
          {("depth", "sequence"): "one shared stack looped over all positions in parallel, optionally with the "
                                  "input re-injected at every iteration (looped / Universal Transformer, Huginn)."},
-         state="none", whole_stack=True, deep_supervision=True, adaptive=(("depth", "sequence"),),
+         state="none", whole_stack=True, takes_mask=True, deep_supervision=True, adaptive=(("depth", "sequence"),),
          knobs={("depth", "sequence"): Knob("recurrence_steps", 1, "one pass through the shared stack: a "
                                                                    "feedforward transformer over all positions")},
          primitives=_BLOCK, probes=("stability",)),
@@ -145,6 +148,18 @@ def knob_for(cell: Mapping[str, str]) -> Knob | None:
 def why_no_knob(cell: Mapping[str, str]) -> str:
     core = core_for(cell)
     return core.no_knob if core is not None and core.no_knob else "no rule says how to switch its recurrence off"
+
+
+def takes_mask(cell: Mapping[str, str]) -> bool:
+    """Whether the cell's model takes a task's attention mask (`forward(input_ids, mask=[B, T, T])`)."""
+    core = core_for(cell)
+    return core is not None and core.takes_mask
+
+
+def needs_mask(task_name: str) -> str:
+    """Why a task that masks attention cannot train a model whose core takes no mask (one line)."""
+    cells = ["/".join(v for v in key if v) for core in CORES if core.takes_mask for key in core.cells]
+    return f"{task_name} needs a core whose attention sees the whole sequence: {' or '.join(cells)}"
 
 
 def supports(cell: Mapping[str, str], probe: str) -> bool:

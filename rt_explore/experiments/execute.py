@@ -127,8 +127,8 @@ def measure(model, task, seed: int, extra: dict[str, Any], evaluation: dict[str,
         from ..probes.stability import state_trajectory
 
         asked = extra["stability"]
-        inputs = task.batch(asked["batch"], max(task.test_lengths), stream(seed, PROBE_STREAM)).inputs.to(device)
-        out["stability"] = state_trajectory(model, inputs, asked["iterations"])
+        probe = task.batch(asked["batch"], max(task.test_lengths), stream(seed, PROBE_STREAM)).to(device)
+        out["stability"] = state_trajectory(model, probe.inputs, asked["iterations"], mask=probe.attention_mask)
     return out
 
 

@@ -289,6 +289,13 @@ def _task(where: Where, path: tuple, entry: TaskEntry, file: ExperimentFile,
     chosen = entry.variants or tuple(variants)
     for ident in chosen:
         _check_training(where, variants, ident, budget["steps"])
+    if task.masks_attention:
+        from ..codegen.cores import needs_mask, takes_mask
+
+        for ident in chosen:
+            if not takes_mask(variants[ident].spec.cell):
+                where.fail((*path, "variants") if entry.variants else (*path, "name"),
+                           f"variant '{ident}': {needs_mask(task.name)}")
     return ResolvedTask(entry, task, budget, tuple(v for v in variants if v in chosen))
 
 

@@ -17,6 +17,12 @@ that starts later passes its start explicitly). Its keys and values are, in this
   3. the sequence's own keys, cached ones first: the key at absolute position `j` is visible iff `j <= p`.
 Memory and context go through the same key/value projections as `x` and are never cached: pass them on
 every call (with a cache, pass the context of every position the new queries may see).
+
+A task may say itself which keys a query sees: `mask: [B, T, T]` (bool, True = may attend) replaces the causal
+rule for the sequence's own keys, for example a graph's adjacency with self-loops, as in the adjacency-masked
+graphs of Chen, "Thinking Deeper, Not Longer" (arXiv 2603.21676). Every row must allow at least one key (a
+row that allows none gives NaN), and it takes no cache, memory or context. Without it the causal path is
+unchanged.
 """
 
 from dataclasses import dataclass
@@ -52,7 +58,7 @@ class CausalSelfAttention(nn.Module):
     """Multi-head causal attention through `F.scaled_dot_product_attention` (see the module docstring).
 
     `forward(x, *, offset=0, cache=None, memory=None, context=None, v_first=None, v_mix=None,
-    return_values=False)`. With `v_first: [B, T, H, D]` (another layer's values for the same positions) and
+    return_values=False, mask=None)`. With `v_first: [B, T, H, D]` (another layer's values for the same positions) and
     `v_mix` broadcastable to `[B, T, H, 1]`, the values become `v + v_mix * (v_first - v)`: a scalar `v_mix`
     is value residual learning (ResFormer, arXiv 2410.17897); a per-token, per-head gate is SATFormer's
     selective access (arXiv 2605.03953). Either way a query reads the first layer's values of every key
@@ -98,8 +104,14 @@ class CausalSelfAttention(nn.Module):
         v_first: torch.Tensor | None = None,
         v_mix: torch.Tensor | None = None,
         return_values: bool = False,
+        mask: torch.Tensor | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         B, T, C = x.shape
+        if mask is not None and (cache is not None or memory is not None or context is not None):
+            raise ValueError("a task's attention mask replaces the causal one over the sequence alone; "
+                             "it takes no cache, memory or context")
+        if mask is not None and mask.shape != (B, T, T):
+            raise ValueError(f"mask must have shape {(B, T, T)} (batch, query, key), got {tuple(mask.shape)}")
         if cache is not None:
             offset = cache.offset
         q = self.rotate(self.q_proj(x).view(B, T, self.n_heads, self.head_dim), offset)  # [B, T, H, D]
@@ -127,10 +139,13 @@ class CausalSelfAttention(nn.Module):
 
         k, v = torch.cat(keys, dim=1), torch.cat(values, dim=1)  # [B, M + S_c + S, H, D]
         # Plain causal attention (no extra keys, no earlier positions) takes SDPA's fused causal path.
-        plain = len(keys) == 1 and S == T
-        mask = None if plain else torch.cat(visible, dim=1)  # [T, M + S_c + S], True = may attend
+        plain = len(keys) == 1 and S == T and mask is None
+        if mask is not None:
+            allowed = mask[:, None]  # [B, 1, T, T]: the task's mask, the same for every head
+        else:
+            allowed = None if plain else torch.cat(visible, dim=1)  # [T, M + S_c + S], True = may attend
         y = F.scaled_dot_product_attention(
-            q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask=mask, is_causal=plain
+            q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask=allowed, is_causal=plain
         )  # [B, H, T, D]
         y = self.out_proj(y.transpose(1, 2).reshape(B, T, C))  # [B, T, C]
         return (y, own_values) if return_values else y

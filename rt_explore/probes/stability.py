@@ -29,8 +29,10 @@ def _is_depth_loop(model: object) -> bool:
 
 
 @torch.no_grad()
-def state_trajectory(model: torch.nn.Module, inputs: torch.Tensor, steps: int) -> list[dict[str, float]]:
-    """[{iteration, norm, change}] for iterations 1..steps of the depth loop on `inputs: [B, T]`."""
+def state_trajectory(model: torch.nn.Module, inputs: torch.Tensor, steps: int,
+                     mask: torch.Tensor | None = None) -> list[dict[str, float]]:
+    """[{iteration, norm, change}] for iterations 1..steps of the depth loop on `inputs: [B, T]` (under the
+    task's attention mask [B, T, T] where it gives one)."""
     if steps < 1:
         raise UsageError(f"steps must be at least 1, got {steps}")
     embed = getattr(model, "embed", None)
@@ -38,7 +40,7 @@ def state_trajectory(model: torch.nn.Module, inputs: torch.Tensor, steps: int) -
         raise UsageError(NOT_A_LOOP)
     model.eval()
     x = embed(inputs)  # [B, T, C]
-    states = model.iterate(x, steps)  # steps x [B, T, C]
+    states = model.iterate(x, steps) if mask is None else model.iterate(x, steps, mask=mask)  # steps x [B, T, C]
     out, previous = [], x
     for r, h in enumerate(states, start=1):
         norm = h.norm(dim=-1)  # [B, T]
@@ -68,5 +70,5 @@ def probe_stability(project, *, task="boolean", iterations: int = 32, train_step
         raise UsageError(NOT_A_LOOP)
     if train_steps > 0:
         fit(model, task, steps=train_steps, seed=seed, on_step=on_step)
-    inputs = task.batch(batch, max(task.test_lengths), stream(seed, PROBE_STREAM)).inputs
-    return state_trajectory(model, inputs, iterations)
+    probe = task.batch(batch, max(task.test_lengths), stream(seed, PROBE_STREAM))
+    return state_trajectory(model, probe.inputs, iterations, mask=probe.attention_mask)

@@ -2,7 +2,9 @@
 
 Every task is teacher-forced sequence labelling for a causal language model: the logits at position t
 (which see inputs[:, :t+1]) are scored against targets[:, t] wherever mask[:, t] is True. So a task puts
-everything a target needs at or before its scored position.
+everything a target needs at or before its scored position. A task whose tokens are not a sequence (the
+nodes of a graph) instead gives each batch its own attention mask, which replaces the causal one; only
+models whose attention sees the whole sequence take it (`masks_attention`, codegen.cores.Core.takes_mask).
 
 Torch is imported inside the methods that need it, so that listing the tasks (`describe_tasks`, the
 `rt-explore tasks` command) works without the torch extra and stays fast.
@@ -21,14 +23,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)
 class Batch:
-    """One batch of a task. All three tensors have shape [B, T]."""
+    """One batch of a task. inputs, targets and mask have shape [B, T]; attention_mask, where a task gives one,
+    [B, T, T]."""
 
     inputs: torch.Tensor  # LongTensor [B, T], token ids in [0, vocab_size)
     targets: torch.Tensor  # LongTensor [B, T], token ids in [0, vocab_size); ignored where mask is False
     mask: torch.Tensor  # BoolTensor [B, T], the positions that are scored (loss and accuracy)
+    # BoolTensor [B, T, T]: attention_mask[b, t, s] is True where position t may attend to position s, in place
+    # of the causal mask (every row allows at least t itself); None: causal attention
+    attention_mask: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> Batch:
-        return Batch(self.inputs.to(device), self.targets.to(device), self.mask.to(device))
+        attention = None if self.attention_mask is None else self.attention_mask.to(device)
+        return Batch(self.inputs.to(device), self.targets.to(device), self.mask.to(device), attention)
+
+    def model_inputs(self) -> dict[str, torch.Tensor]:
+        """The keyword arguments a model takes beside the token ids: {"mask": attention_mask}, or none."""
+        return {} if self.attention_mask is None else {"mask": self.attention_mask}
 
 
 class Task(ABC):
@@ -51,6 +62,8 @@ class Task(ABC):
     # The token that closes a unit, for tasks made of sentence-like units (train gives it to models whose
     # chunks end at delimiters, as it gives vocab_size); None: the task has no units.
     delimiter: int | None = None
+    # Whether every batch carries an attention mask (Batch.attention_mask) that the model must take.
+    masks_attention: ClassVar[bool] = False
 
     @abstractmethod
     def params(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ and "Scaling up Test-Time Compute with Latent Reasoning" (Geiping et al. 2025, a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import torch
 
@@ -33,8 +34,8 @@ def accuracy_at(model: torch.nn.Module, task: Task, length: int, *, batches: int
             kept = batch.mask.clone()
             kept[:, :skip] = False
             if bool(kept.any()):
-                batch = type(batch)(batch.inputs, batch.targets, kept)
-        logits = model(batch.inputs)  # [B, T, vocab]
+                batch = replace(batch, mask=kept)
+        logits = model(batch.inputs, **batch.model_inputs())  # [B, T, vocab]
         weight = float(batch.mask.sum())
         total += task.accuracy(logits, batch) * weight
         scored += weight

@@ -25,7 +25,8 @@ from typing import Any
 
 import torch
 
-from ..errors import ProblemsFound
+from ..codegen.cores import needs_mask, takes_mask
+from ..errors import ProblemsFound, UsageError
 from ..tasks import Task
 from .evaluate import accuracy_by_length, frontier, new_positions_accuracy
 from .project import Project
@@ -191,7 +192,7 @@ def fit(model: torch.nn.Module, task: Task, *, steps: int, seed: int = 0, batch_
             optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         rate = learning_rate(step, steps, lr)
         batch = draw_batch(task, batch_size, data).to(device)
-        loss, logits = loss_and_logits(model, batch.inputs, batch.targets, batch.mask)
+        loss, logits = loss_and_logits(model, batch.inputs, batch.targets, batch.mask, batch.attention_mask)
         if loss_hook is not None:
             loss = loss_hook(step, loss)
         value = float(loss.detach())
@@ -219,6 +220,8 @@ def _train(project: Project, task: Task, *, steps: int, seed: int, batch_size: i
         raise ValueError("reset_optimizer resets the optimiser at stage boundaries; give stages too")
     if time_to is not None and not 0.0 < time_to <= 1.0:
         raise ValueError(f"time_to is a training accuracy in (0, 1], got {time_to}")
+    if task.masks_attention and not takes_mask(project.cell):
+        raise UsageError(needs_mask(task.name))
     device = device or default_device()
     started = time.perf_counter()
     torch.manual_seed(seed)

@@ -41,15 +41,18 @@ def draw_batch(task, batch_size: int, generator: torch.Generator):
     return task.batch(batch_size, length, generator)
 
 
-def loss_and_logits(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor):
+def loss_and_logits(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
+                    attention: torch.Tensor | None = None):
     """-> (loss, final logits [B, T, vocab]): cross entropy on the masked positions (every iteration's
     output averaged under deep supervision) plus the model's aux_loss, if it has one. A DistributedDataParallel
-    wrapper is called as it is (so gradients are reduced); the attributes are read from the model inside it."""
+    wrapper is called as it is (so gradients are reduced); the attributes are read from the model inside it.
+    `attention`, a task's attention mask [B, T, T] (graph reachability), reaches the model as `mask`."""
     inner = getattr(model, "module", model)
+    given = {} if attention is None else {"mask": attention}
     if getattr(inner, "deep_supervision", False):
-        outputs = list(model(inputs, all_iterations=True))
+        outputs = list(model(inputs, all_iterations=True, **given))
     else:
-        outputs = [model(inputs)]
+        outputs = [model(inputs, **given)]
     loss = sum(F.cross_entropy(out[mask], targets[mask]) for out in outputs) / len(outputs)
     return loss + getattr(inner, "aux_loss", 0.0), outputs[-1]
 

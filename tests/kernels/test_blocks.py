@@ -174,3 +174,41 @@ def test_attention_gradients_reach_every_parameter():
     attn = CausalSelfAttention(C, H)
     y = attn(torch.randn(B, T, C), memory=torch.randn(B, 2, C), context=torch.randn(B, T, C))
     assert_every_parameter_gets_gradient(attn, (y**2).sum())
+
+
+def test_a_lower_triangular_mask_gives_the_causal_attention_exactly():
+    attn = CausalSelfAttention(C, H)
+    x = torch.randn(B, T, C)
+    causal = torch.ones(T, T, dtype=torch.bool).tril().expand(B, T, T)
+    torch.testing.assert_close(attn(x, mask=causal), attn(x))
+
+
+def test_a_mask_that_lets_t_see_only_itself_gives_the_output_of_t_alone():
+    attn = CausalSelfAttention(C, H)
+    x = torch.randn(B, T, C)
+    alone = torch.eye(T, dtype=torch.bool).expand(B, T, T)
+    y = attn(x, mask=alone)
+    for t in (0, 5, T - 1):
+        torch.testing.assert_close(y[:, t : t + 1], attn(x[:, t : t + 1]))
+
+
+def test_a_mask_may_let_a_position_see_later_ones_and_differ_per_sequence():
+    attn = CausalSelfAttention(C, H, rotary=False)
+    x = torch.randn(B, T, C)
+    mask = torch.eye(T, dtype=torch.bool).repeat(B, 1, 1)
+    mask[0, 0, T - 1] = True  # in the first sequence only, position 0 also reads the last one
+    y = attn(x, mask=mask)
+    changed = x.clone()
+    changed[:, T - 1] += 1.0
+    z = attn(changed, mask=mask)
+    assert not torch.allclose(y[0, 0], z[0, 0])
+    torch.testing.assert_close(y[1, 0], z[1, 0])
+
+
+def test_a_mask_is_refused_with_a_cache_or_of_the_wrong_shape():
+    attn = CausalSelfAttention(C, H)
+    x = torch.randn(B, T, C)
+    with pytest.raises(ValueError, match="no cache"):
+        attn(x, cache=KVCache(), mask=torch.ones(B, T, T, dtype=torch.bool))
+    with pytest.raises(ValueError, match="shape"):
+        attn(x, mask=torch.ones(T, T, dtype=torch.bool))
