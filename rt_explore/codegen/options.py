@@ -228,13 +228,18 @@ def resolve_options(cell: Cell, given: Mapping[str, object], *, strict: bool = T
     for option in OPTIONS:
         if option.name in out and option.when and any(unmet(k, v) for k, v in option.when.items()):
             if strict and option.name in resolved:
-                need = "; ".join(f"{k} {' or '.join(v)}" for k, v in option.when.items())
+                need = "; ".join(f"{k} {' or '.join(_text(x) for x in v)}" for k, v in option.when.items())
                 raise UsageError(f"option {option.name} needs {need}")
             del out[option.name]
     for option in OPTIONS:
         if option.omit_default and option.name in out and out[option.name] == option.default_for(cell):
             del out[option.name]
     return out
+
+
+def _text(value: object) -> str:
+    """A value as the command line writes it: true / false for booleans."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:
