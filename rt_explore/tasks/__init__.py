@@ -16,6 +16,7 @@ from rt_explore.errors import UsageError
 from rt_explore.tasks.base import Batch, Task
 from rt_explore.tasks.boolean import BooleanTask
 from rt_explore.tasks.flip_flop import FlipFlopTask
+from rt_explore.tasks.graph_reachability import GraphReachabilityTask
 from rt_explore.tasks.modular_arithmetic import ModularArithmeticTask
 from rt_explore.tasks.modular_count import ModularCountTask
 from rt_explore.tasks.parity import ParityTask
@@ -31,7 +32,8 @@ from rt_explore.values import parse_bool
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
     for cls in (ParityTask, ModularCountTask, ModularArithmeticTask, PermutationTask, FlipFlopTask,
-                ReachabilityTask, BooleanTask, RecallTask, SentencesTask, UnalignedSentencesTask)
+                ReachabilityTask, GraphReachabilityTask, BooleanTask, RecallTask, SentencesTask,
+                UnalignedSentencesTask)
 }
 
 

@@ -126,7 +126,7 @@ def test_tasks_json_lists_every_task(capsys):
     assert main(["tasks", "--json"]) == 0
     tasks = json.loads(capsys.readouterr().out)
     assert [t["name"] for t in tasks] == ["parity", "modular-count", "modular-arithmetic", "permutation", "flip-flop",
-                                          "reachability", "boolean", "recall", "sentences",
+                                          "reachability", "graph-reachability", "boolean", "recall", "sentences",
                                           "unaligned-sentences"]
     assert all({"summary", "probes", "train_lengths", "test_lengths", "chance", "params"} <= t.keys() for t in tasks)
 

@@ -10,8 +10,8 @@ from rt_explore.errors import UsageError
 from rt_explore.tasks import TASKS, describe_tasks, get_task, load_task, parse_task_params, task_defaults
 from rt_explore.values import FALSE_WORDS, TRUE_WORDS
 
-EXPECTED = ["parity", "modular-count", "modular-arithmetic", "permutation", "flip-flop", "reachability", "boolean",
-            "recall", "sentences", "unaligned-sentences"]
+EXPECTED = ["parity", "modular-count", "modular-arithmetic", "permutation", "flip-flop", "reachability",
+            "graph-reachability", "boolean", "recall", "sentences", "unaligned-sentences"]
 
 
 def test_the_registry_holds_the_tasks_of_the_design_the_published_protocols_and_the_delimited_units():
