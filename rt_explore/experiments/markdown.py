@@ -190,5 +190,13 @@ def _configuration_section(report: dict[str, Any]) -> list[str]:
             f"{evaluation['batches']} x {evaluation['batch_size']} fresh sequences per length.",
             "",
             f"Runs: {runs['total']} in the matrix, {runs['ok']} finished, {runs['diverged']} diverged, "
-            f"{runs['missing']} missing; {runs['train_seconds']:.0f} s of training in all. "
+            f"{runs['missing']} missing; {runs['train_seconds']:.0f} s of training in all{_span_text(runs)}. "
             f"Machine: {'; '.join(runs['machines']) or 'none recorded'}.", ""]
+
+
+def _span_text(runs: dict[str, Any]) -> str:
+    span = runs.get("span")
+    if not span:
+        return ""
+    return (f"; the stored runs span {span['minutes']:g} minutes of wall time, {span['start']} to {span['end']} "
+            f"(workers, interruptions and the machine's other load included)")

@@ -13,6 +13,7 @@ positions per sequence; that is the *headline* accuracy, and scaled accuracy is 
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,24 @@ def build_report(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None
         "configuration": _configuration(experiment, seeds),
         "runs": {**_run_counts(matrix, rows),
                  "machines": sorted({r["machine"] for r in rows.values() if r["machine"]}),
-                 "train_seconds": round(sum(r["seconds"] or 0.0 for r in rows.values()), 1)},
+                 "train_seconds": round(sum(r["seconds"] or 0.0 for r in rows.values()), 1),
+                 "span": _span(rows.values())},
         "results": results, "frontier": frontiers, "probes": probes, "learning_curves": curves, "time_to": times,
         "comparisons": [_comparison(experiment, c, by_cell) for c in experiment.file.comparisons],
     }
+
+
+def _span(rows) -> dict[str, Any] | None:
+    """From the first stored run's start (its finish less its seconds) to the last one's finish: the wall time of
+    the experiment as it was run (workers, interruptions and the machine's other load included)."""
+    times = [(datetime.datetime.fromisoformat(r["finished_at"]), r["seconds"] or 0.0)
+             for r in rows if r.get("finished_at")]
+    if not times:
+        return None
+    start = min(t - datetime.timedelta(seconds=s) for t, s in times)
+    end = max(t for t, _ in times)
+    return {"start": start.isoformat(timespec="seconds"), "end": end.isoformat(timespec="seconds"),
+            "minutes": round((end - start).total_seconds() / 60, 1)}
 
 
 def build_comparisons(experiment: Experiment, db: Path, seeds: tuple[int, ...] | None = None) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from rt_explore.experiments import store
@@ -43,8 +44,12 @@ def test_the_report_pools_seeds_with_intervals_and_decides_the_comparison(tmp_pa
     assert delta["train_accuracy"]["mean"] == 0.95
     [comparison] = data["comparisons"]
     assert comparison["verdict"] == "separated: a higher" and comparison["as_expected"] is True
+    span = data["runs"].pop("span")
     assert data["runs"] == {"total": 6, "ok": 6, "diverged": 0, "missing": 0, "machines": ["hand-made"],
                             "train_seconds": 12.0}
+    # The wall-time span starts at the first run's start (its finish less its seconds), so it covers a run.
+    start, end = (datetime.datetime.fromisoformat(span[k]) for k in ("start", "end"))
+    assert (end - start).total_seconds() >= 2.0 and span["minutes"] == round((end - start).total_seconds() / 60, 1)
 
 
 def test_overlapping_intervals_are_not_separated_and_missing_runs_are_counted(tmp_path, tiny):
