@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +71,8 @@ COLUMNS = ("key", "grp", "experiment", "variant", "label", "task", "task_name", 
            "chance", "seconds", "definition", "record", "machine", "rt_explore_version", "finished_at")
 # Another host's claim cannot be checked; it is taken over once it is this old.
 FOREIGN_CLAIM_HOURS = 24
+# How long opening waits for another process that is creating the same new database.
+OPEN_TIMEOUT = 60
 
 
 def now() -> str:
@@ -82,9 +86,25 @@ def connect(db: Path, *, create: bool = True) -> sqlite3.Connection:
         raise UsageError(f"{db}: no such results database (run 'rt-explore experiment run NAME --db {db}' first)")
     if create:
         db.parent.mkdir(parents=True, exist_ok=True)
+    # Switching a new file to WAL and creating its tables answer 'database is locked' at once, without the
+    # busy timeout, to a second process opening the same new file; that process waits and tries again. (A
+    # lock held on the database file by this code would be dropped by its close, together with SQLite's.)
+    deadline = time.monotonic() + OPEN_TIMEOUT
+    while True:
+        try:
+            return initialise(db, create)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise UsageError(f"{db}: not a results database ({exc})") from exc
+            time.sleep(random.uniform(0.02, 0.2))
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(f"{db}: not a results database ({exc})") from exc
+
+
+def initialise(db: Path, create: bool) -> sqlite3.Connection:
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), never implicit.
+    conn = sqlite3.connect(db, timeout=60, isolation_level=None)
     try:
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), never implicit.
-        conn = sqlite3.connect(db, timeout=60, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout=60000")
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -107,8 +127,9 @@ def connect(db: Path, *, create: bool = True) -> sqlite3.Connection:
                         conn.execute(statement)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         conn.execute("SELECT key FROM runs LIMIT 1")
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{db}: not a results database ({exc})") from exc
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
