@@ -133,6 +133,9 @@ def _probe_section(report: dict[str, Any]) -> list[str]:
     if not report["probes"]:
         return []
     out = ["## Probes", ""]
+    rank = [p for p in report["probes"] if p["probe"] == "rank"]
+    if rank:
+        out += _rank_summary(rank)
     for p in report["probes"]:
         names = list(p["values"])
         points = list(p["values"][names[0]])
@@ -141,6 +144,22 @@ def _probe_section(report: dict[str, Any]) -> list[str]:
         out += [f"{p['probe']} probe of the trained {p['label']} on {p['task']} (n = {p['n']}).", "",
                 *_table([p["index"], *names], rows)]
     return out
+
+
+def _rank_summary(profiles: list[dict[str, Any]]) -> list[str]:
+    """Every variant's rank figures after its last layer, side by side: the measurement the rank probe makes."""
+    names = [n for n in ("effective_rank", "centred_effective_rank", "residual_ratio", "mean_cosine")
+             if all(n in p["values"] for p in profiles)]
+    rows = []
+    for p in profiles:
+        last = list(p["values"][names[0]])[-1]
+        rows.append([p["label"], p["task"], str(p["n"]), str(last),
+                     *(interval_text(p["values"][n][last], 3) for n in names)])
+    return ["After the last layer (effective rank: exp of the entropy of the normalised singular values of the "
+            "token matrix, uncentred and after removing the mean token; residual ratio: the distance of the "
+            "token matrix from the nearest matrix whose rows are all alike, over its norm, as Dong et al. "
+            "(arXiv 2103.03404) measure rank collapse, 0 when collapsed).", "",
+            *_table(["variant", "task", "n", "layer", *names], rows)]
 
 
 def _curve_section(report: dict[str, Any]) -> list[str]:

@@ -250,10 +250,15 @@ def _frontier(experiment: Experiment, task_id: str, variant_id: str, runs: list)
              "trained_iterations": curves[0][1], "n": len(curves), "by_length": table}]
 
 
+# The rank probe's figures (rt_explore.probes.rank): the uncentred effective rank, the centred one (after
+# removing the mean token, so the common-mode direction does not count), Dong et al.'s residual ratio (the
+# distance of the token matrix from rank one, relative to its norm) and the mean pairwise cosine.
+RANK_FIELDS = ("effective_rank", "centred_effective_rank", "residual_ratio", "mean_cosine")
+
+
 def _probes(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
     out = []
-    for probe, index, fields in (("rank", "layer", ("effective_rank", "mean_cosine")),
-                                 ("stability", "iteration", ("norm", "change"))):
+    for probe, index, fields in (("rank", "layer", RANK_FIELDS), ("stability", "iteration", ("norm", "change"))):
         if experiment.measure(probe, task_id) is None:
             continue
         profiles = [row["record"]["measures"][probe] for _, row in runs
@@ -261,8 +266,11 @@ def _probes(experiment: Experiment, task_id: str, variant_id: str, runs: list) -
         if not profiles:
             continue
         points = sorted({p[index] for profile in profiles for p in profile})
-        table = {name: {str(i): _summary([next((p[name] for p in prof if p[index] == i), None) for prof in profiles])
-                        for i in points} for name in fields}
+        # stores written before a field existed lack it: such a field is left out, not shown empty
+        present = [name for name in fields if any(name in p for profile in profiles for p in profile)]
+        table = {name: {str(i): _summary([next((p.get(name) for p in prof if p[index] == i), None)
+                                          for prof in profiles])
+                        for i in points} for name in present}
         out.append({"probe": probe, "task": task_id, "variant": variant_id, "index": index, "n": len(profiles),
                     "label": experiment.variants[variant_id].variant.label, "values": table})
     return out

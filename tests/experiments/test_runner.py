@@ -113,3 +113,7 @@ def test_extra_measures_are_taken_from_the_trained_model_and_reach_the_report(tm
     for words in ("tested on FFL(0.98)", "Error rate", "Accuracy against test-time iterations", "rank probe",
                   "stability probe", "Time to fit", "FFL(0.98) @ 16"):
         assert words in text, words
+    # The rank probe's centred rank and Dong et al.'s residual ratio stand beside the uncentred rank, in the
+    # last-layer summary and in the per-layer table.
+    assert "| variant | task | n | layer | effective_rank | centred_effective_rank | residual_ratio |" in text
+    assert "| layer | effective_rank | centred_effective_rank | residual_ratio | mean_cosine |" in text
