@@ -2,8 +2,10 @@
 
 Accuracy panels: the mean over seeds at the training lengths ("train") and at each test length, with the
 95% bootstrap interval as an error bar, one line per variant; dashed: chance. Frontier panels: accuracy
-at the longest test length against test-time iterations. Learning-curve panels: training-batch accuracy
-against optimiser steps. matplotlib is imported here only (training.plots: Agg, atomic save).
+against test-time iterations, one panel per test length (the four longest). Learning-curve
+panels: training-batch accuracy against optimiser steps. Rank panels (where the rank probe ran): the centred
+effective rank and Dong et al.'s residual ratio after every layer, the mean over seeds with its interval
+shaded. matplotlib is imported here only (training.plots: Agg, atomic save).
 """
 
 from __future__ import annotations
@@ -23,16 +25,31 @@ def _errorbar(ax, xs, summaries, offset: float, colour, label: str) -> None:
                 marker="o", markersize=3.5, capsize=2.5, linewidth=1.2, color=colour, label=label)
 
 
-def plot_report(report: dict[str, Any], path: Path) -> Path:
-    from ..training.plots import pyplot, save_figure
-
-    plt = pyplot()
+def figure_panels(report: dict[str, Any]) -> tuple[dict[tuple, list[dict[str, Any]]], list[tuple[str, Any]]]:
+    """The accuracy results grouped by (task, test variant), and the panels to draw, in order: ("accuracy",
+    (task, test variant)), ("frontier", (task, length)), ("curve", task), ("rank", (task, figure))."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for result in report["results"]:
         groups.setdefault((result["task"], result["test_variant"]), []).append(result)
     panels: list[tuple[str, Any]] = [("accuracy", key) for key in groups]
-    panels += [("frontier", task) for task in dict.fromkeys(f["task"] for f in report["frontier"])]
+    for task in dict.fromkeys(f["task"] for f in report["frontier"]):
+        lengths = list(dict.fromkeys(n for f in report["frontier"] if f["task"] == task for n in f["by_length"]))
+        shown = lengths[-4:]  # the longest: where the iterations a length needs show
+        panels += [("frontier", (task, n)) for n in shown]
     panels += [("curve", task) for task in dict.fromkeys(c["task"] for c in report["learning_curves"])]
+    rank = [p for p in report.get("probes", []) if p["probe"] == "rank"]
+    for task in dict.fromkeys(p["task"] for p in rank):
+        panels += [("rank", (task, name)) for name in ("centred_effective_rank", "residual_ratio")
+                   if any(name in p["values"] for p in rank if p["task"] == task)]
+    return groups, panels
+
+
+def plot_report(report: dict[str, Any], path: Path) -> Path:
+    from ..training.plots import pyplot, save_figure
+
+    plt = pyplot()
+    groups, panels = figure_panels(report)
+    rank = [p for p in report.get("probes", []) if p["probe"] == "rank"]
     columns = min(3, len(panels))
     rows = (len(panels) + columns - 1) // columns
     fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), squeeze=False)
@@ -44,7 +61,9 @@ def plot_report(report: dict[str, Any], path: Path) -> Path:
         if kind == "accuracy":
             _accuracy_panel(ax, groups[key], key, colour, len(variants))
         elif kind == "frontier":
-            _frontier_panel(ax, [f for f in report["frontier"] if f["task"] == key], key, colour)
+            _frontier_panel(ax, [f for f in report["frontier"] if f["task"] == key[0]], key, colour)
+        elif kind == "rank":
+            _rank_panel(ax, [p for p in rank if p["task"] == key[0] and key[1] in p["values"]], key, colour)
         else:
             _curve_panel(ax, [c for c in report["learning_curves"] if c["task"] == key], key, colour)
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -77,10 +96,12 @@ def _accuracy_panel(ax, results: list[dict[str, Any]], key: tuple, colour: dict,
     ax.grid(alpha=0.3)
 
 
-def _frontier_panel(ax, frontiers: list[dict[str, Any]], task: str, colour: dict) -> None:
+def _frontier_panel(ax, frontiers: list[dict[str, Any]], key: tuple, colour: dict) -> None:
+    task, length = key
     for f in frontiers:
-        longest = list(f["by_length"])[-1]
-        points = f["by_length"][longest]
+        points = f["by_length"].get(length)
+        if not points:
+            continue
         iterations = [int(s) for s in points]
         _errorbar(ax, iterations, list(points.values()), 0.0, colour[f["variant"]], f["label"])
         trained = f["trained_iterations"]
@@ -91,9 +112,9 @@ def _frontier_panel(ax, frontiers: list[dict[str, Any]], task: str, colour: dict
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("iterations at test time (square: trained)", fontsize=8)
-    ax.set_ylabel("accuracy at the longest length")
+    ax.set_ylabel("accuracy")
     ax.set_ylim(-0.02, 1.05)
-    ax.set_title(f"{task}: computational frontier", fontsize=9)
+    ax.set_title(f"{task} @ {length}: computational frontier", fontsize=9)
     ax.grid(alpha=0.3)
 
 
@@ -106,4 +127,26 @@ def _curve_panel(ax, curves: list[dict[str, Any]], task: str, colour: dict) -> N
     ax.set_ylabel("training-batch accuracy")
     ax.set_ylim(-0.02, 1.05)
     ax.set_title(f"{task}: learning curves", fontsize=9)
+    ax.grid(alpha=0.3)
+
+
+RANK_TITLES = {"centred_effective_rank": "centred effective rank", "residual_ratio": "residual ratio (0: rank one)"}
+
+
+def _rank_panel(ax, profiles: list[dict[str, Any]], key: tuple, colour: dict) -> None:
+    task, name = key
+    for p in profiles:
+        layers = [int(i) for i in p["values"][name]]
+        values = list(p["values"][name].values())
+        points = [(x, v) for x, v in zip(layers, values, strict=True) if v is not None]
+        colour_ = colour[p["variant"]]
+        ax.plot([x for x, _ in points], [v["mean"] for _, v in points], color=colour_, linewidth=1.2,
+                label=p["label"])
+        ax.fill_between([x for x, _ in points], [v["low"] for _, v in points], [v["high"] for _, v in points],
+                        color=colour_, alpha=0.15, linewidth=0)
+    ax.set_xlabel("layer (0: the embeddings)", fontsize=8)
+    ax.set_ylabel(RANK_TITLES[name])
+    if name == "residual_ratio":
+        ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"{task}: {RANK_TITLES[name]} after each layer", fontsize=9)
     ax.grid(alpha=0.3)

@@ -117,3 +117,11 @@ def test_extra_measures_are_taken_from_the_trained_model_and_reach_the_report(tm
     # last-layer summary and in the per-layer table.
     assert "| variant | task | n | layer | effective_rank | centred_effective_rank | residual_ratio |" in text
     assert "| layer | effective_rank | centred_effective_rank | residual_ratio | mean_cosine |" in text
+    # The figure has a panel for each rank figure and one per frontier length (the four longest).
+    from rt_explore.experiments.figures import figure_panels
+    from rt_explore.experiments.report import build_report
+
+    _, panels = figure_panels(build_report(experiment, tmp_path / "r.db"))
+    assert ("rank", ("flip-flop", "centred_effective_rank")) in panels
+    assert ("rank", ("flip-flop", "residual_ratio")) in panels
+    assert [key for kind, key in panels if kind == "frontier"] == [("flip-flop", "8"), ("flip-flop", "16")]
