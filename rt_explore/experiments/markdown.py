@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .report import given_options, option_text
+from .report import comparison_where, given_options, option_text
 from .stats import Summary
 
 
@@ -50,9 +50,8 @@ def render(report: dict[str, Any], figure: str | None = None) -> str:
                   "Separated only when the two intervals are disjoint.", ""]
         rows = []
         for c in report["comparisons"]:
-            task = c["task"] + (f" {c['test_variant']}" if c["test_variant"] else "")
             expected = "" if c["as_expected"] is None else (" (as expected)" if c["as_expected"] else " (opposite)")
-            rows.append([c["claim"] or "-", f"{c['a_label']} vs {c['b_label']}", f"{task} @ {c['length']}",
+            rows.append([c["claim"] or "-", f"{c['a_label']} vs {c['b_label']}", comparison_where(c),
                          c["measure"], interval_text(c["a_summary"]), interval_text(c["b_summary"]),
                          c["published"] or "-", c["verdict"] + expected])
         lines += _table(["claim", "comparison", "task @ length", "measure", "a", "b", "published", "verdict"], rows)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .schema import TIME_TO_TARGET, ExperimentFile, TaskEntry, Variant, Where, read_experiment_file
+from .schema import RANK_COMPARABLE, TIME_TO_TARGET, ExperimentFile, TaskEntry, Variant, Where, read_experiment_file
 
 # The training recipe and evaluation that stored runs were made with. Bump it when a change to
 # training/recipe.py, the evaluation in training/loop.py or the generated models makes a stored run
@@ -340,6 +340,8 @@ def _check_comparison(where: Where, path: tuple, comparison, experiment: Experim
                    f"(longest {max(task.task.train_lengths)}), got {length}")
     if comparison.measure == "accuracy_at_target" and experiment.measure("time_to", comparison.task) is None:
         where.fail((*path, "measure"), f"accuracy_at_target needs the measure 'time_to' on task '{comparison.task}'")
+    if comparison.measure in RANK_COMPARABLE and experiment.measure("rank", comparison.task) is None:
+        where.fail((*path, "measure"), f"{comparison.measure} needs the measure 'rank' on task '{comparison.task}'")
     if comparison.test_variant is not None:
         names = sorted(task.task.test_variants())
         if comparison.test_variant not in names:

@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import UsageError
 from .markdown import _table
 from .plan import Experiment, builtin_names, load_experiment
-from .report import build_comparisons
+from .report import build_comparisons, comparison_where
 from .stats import Summary
 
 OPEN = re.compile(r"^\s*<!--\s*figures\s*(?::\s*(?P<name>.*?))?\s*-->\s*$")
@@ -119,7 +119,7 @@ def figures_block(experiment: Experiment, db: Path, base: Path) -> list[str]:
                                                                 if runs["diverged"] else "")
     done += f" (report: [{link}]({link}))" if report.is_file() else ""
     rows = [[f"{c['a_label']} vs {c['b_label']}",
-             f"{c['task']}{' ' + c['test_variant'] if c['test_variant'] else ''} @ {c['length']}", c["measure"],
+             comparison_where(c), c["measure"],
              _with_n(c["a_summary"]), _with_n(c["b_summary"]), f"{_mean(c['a_train'])} / {_mean(c['b_train'])}",
              _verdict(c), c["published"] or "-"] for c in found["comparisons"]]
     header = ["a vs b", "task @ length", "measure", "a", "b", "train accuracy a / b", "verdict", "published"]

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import store
 from .plan import Experiment, RunSpec
-from .schema import TIME_TO_TARGET
+from .schema import RANK_COMPARABLE, TIME_TO_TARGET
 from .stats import Summary, compare, scaled, successes, summarise
 
 CURVE_TARGET = 0.99  # learning curves: the first step whose training-batch accuracy reaches this
@@ -198,6 +198,9 @@ def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, t
     ok = [row["record"] for _, row in runs if row is not None and row["status"] == "ok"]
     lengths = sorted(n for n in task.test_lengths if only is None or n in only)
     train_longest = max(task.train_lengths)
+    # The rank probe's figures after the last layer: one per run, the same at every length.
+    last = [(r.get("measures", {}).get("rank") or [None])[-1] if test_variant is None else None for r in ok]
+    rank = {name: _summary([point.get(name) if point else None for point in last]) for name in RANK_COMPARABLE}
     by_length = {}
     for length in lengths:
         accuracy, new, headlines, scaled_values, at_target = [], [], [], [], []
@@ -215,7 +218,7 @@ def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, t
             "accuracy": _summary(accuracy), "accuracy_new": _summary(new), "headline": _summary(headlines),
             "scaled": _summary(scaled_values),
             "error_rate": _summary([None if h is None else 1 - h for h in headlines]),
-            "accuracy_at_target": _summary(at_target), "succeeded": successes(scaled_values)}
+            "accuracy_at_target": _summary(at_target), "succeeded": successes(scaled_values), **rank}
     return {"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
             "test_variant": test_variant, "runs": len(runs), "ok": len(ok),
             "diverged": sum(1 for _, row in runs if row is not None and row["status"] == "diverged"),
@@ -320,6 +323,13 @@ def comparison_length(experiment: Experiment, comparison) -> int:
     if comparison.length is not None:
         return comparison.length
     return max(experiment.tasks[comparison.task].task.test_lengths)
+
+
+def comparison_where(c: dict[str, Any]) -> str:
+    """Where a stored comparison is measured, as tables print it: 'task [test variant] @ length', or for the
+    rank probe's figures (one per run, after the last layer) 'task, last layer'."""
+    task = c["task"] + (f" {c['test_variant']}" if c["test_variant"] else "")
+    return f"{task}, last layer" if c["measure"] in RANK_COMPARABLE else f"{task} @ {c['length']}"
 
 
 def _comparison(experiment: Experiment, comparison, by_cell: dict) -> dict[str, Any]:

@@ -77,8 +77,10 @@ EXTRA_MEASURES = {
 TIME_TO_TARGET = 0.99
 DEFAULT_MEASURES = ("train_accuracy", "accuracy", "accuracy_new", "scaled", "seconds", "tokens_per_second")
 # accuracy_at_target: the accuracy at the length when training first reached time_to's target (over the seeds
-# that reached it)
-COMPARABLE = ("accuracy", "accuracy_new", "scaled", "error_rate", "accuracy_at_target")
+# that reached it); centred_effective_rank, residual_ratio: the rank probe's figures after the last layer
+# (measured once per run, so the same at every length)
+RANK_COMPARABLE = ("centred_effective_rank", "residual_ratio")
+COMPARABLE = ("accuracy", "accuracy_new", "scaled", "error_rate", "accuracy_at_target", *RANK_COMPARABLE)
 EXPECT = ("a > b", "a < b")
 
 

@@ -88,3 +88,36 @@ def test_the_index_lists_each_report_with_its_verdicts(tmp_path, tiny):
     text = write_index(reports, tmp_path / "docs" / "results.md").read_text()
     assert "[tiny](experiments/tiny.md)" in text and "separated: a higher" in text and "| 6/6 |" in text
     assert "- [old_bench](old_bench.md)" in text
+
+
+def test_rank_figures_after_the_last_layer_can_be_compared(tmp_path, tiny_text, experiment_file):
+    from rt_explore.errors import UsageError
+
+    text = tiny_text.replace("comparisons:\n", "measures: [train_accuracy, accuracy, rank]\ncomparisons:\n"
+                             "  - {a: delta, b: transformer, task: parity, length: 16, measure: centred_effective_rank,"
+                             " expect: a > b}\n")
+    experiment = load_experiment(experiment_file(tmp_path, text))
+    conn = store.connect(tmp_path / "r.db")
+    centred = {"delta": [6.0, 6.2, 5.9], "transformer": [2.0, 2.1, 1.9]}
+    for run in experiment.matrix((0, 1, 2)):
+        profile = [{"layer": 0, "centred_effective_rank": 9.0, "residual_ratio": 0.9},
+                   {"layer": 1, "centred_effective_rank": centred[run.variant][run.seed], "residual_ratio": 0.5}]
+        data = {**record(run.variant, run.seed), "measures": {"rank": profile}}
+        store.store_run(conn, run_row(run, {"key": run.key, "status": "ok", "reason": None, "record": data,
+                                             "machine": "hand-made"}))
+    conn.close()
+    data = build_report(experiment, tmp_path / "r.db", seeds=(0, 1, 2))
+    rank = next(c for c in data["comparisons"] if c["measure"] == "centred_effective_rank")
+    # the last layer's figure, not the embeddings'
+    assert abs(rank["a_summary"]["mean"] - 6.0333) < 1e-3 and abs(rank["b_summary"]["mean"] - 2.0) < 1e-9
+    assert rank["verdict"] == "separated: a higher" and rank["as_expected"] is True
+    write_report(experiment, tmp_path / "r.db", tmp_path / "out", seeds=(0, 1, 2), figure=False)
+    assert "| parity, last layer | centred_effective_rank |" in (tmp_path / "out" / "tiny.md").read_text()
+    # without the rank measure on the task, such a comparison is refused when the file is read
+    bare = text.replace("measures: [train_accuracy, accuracy, rank]\n", "")
+    try:
+        load_experiment(experiment_file(tmp_path, bare, "bare.yaml"))
+    except UsageError as exc:
+        assert "needs the measure 'rank'" in str(exc)
+    else:
+        raise AssertionError("a rank comparison without the rank measure was accepted")
