@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .schema import RANK_COMPARABLE, TIME_TO_TARGET, ExperimentFile, TaskEntry, Variant, Where, read_experiment_file
+from .measures import RANK_COMPARABLE, TIME_TO_TARGET
+from .schema import ExperimentFile, TaskEntry, Variant, Where, read_experiment_file
 
 # The training recipe and evaluation that stored runs were made with. Bump it when a change to
 # training/recipe.py, the evaluation in training/loop.py or the generated models makes a stored run

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from . import store
+from .measures import RANK_COMPARABLE, TIME_TO_TARGET
 from .plan import Experiment, RunSpec
-from .schema import RANK_COMPARABLE, TIME_TO_TARGET
 from .stats import Summary, compare, scaled, successes, summarise
 
 CURVE_TARGET = 0.99  # learning curves: the first step whose training-batch accuracy reaches this

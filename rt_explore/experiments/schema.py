@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..errors import UsageError
+from .measures import COMPARABLE, DEFAULT_MEASURES, EXPECT, EXTRA_MEASURES, PLAIN_MEASURES
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 TOP_FIELDS = ("name", "title", "question", "claim", "claims", "options", "variants", "tasks", "seeds", "budget",
@@ -55,33 +56,6 @@ COMPARISON_FIELDS = ("a", "b", "task", "length", "measure", "test_variant", "exp
 DEFAULT_BUDGET = {"batch_size": 32, "lr": 3e-3}
 DEFAULT_EVALUATION = {"batches": 1, "batch_size": 256}
 
-# What a run can record. The first group comes with every run (train() measures them); the second asks for
-# more evaluation after training, so it is part of a run's key (stores of runs without it cannot answer).
-PLAIN_MEASURES = ("train_accuracy", "accuracy", "accuracy_new", "scaled", "error_rate", "loss", "seconds",
-                  "tokens_per_second")
-EXTRA_MEASURES = {
-    # accuracy against test-time iterations (depth cells): iterations and lengths to score
-    "frontier": {"iterations": "ints", "lengths": "ints"},
-    # the task's other test distributions (flip-flop's FFL(0.98) and FFL(0.1)), at its test lengths
-    "test_variants": {},
-    # the rank-collapse probe on the trained model (rt_explore.probes.rank), none-axis cells
-    "rank": {"batch": "int", "length": "int"},
-    # the stability probe on the trained model (rt_explore.probes.stability), depth/sequence cells
-    "stability": {"iterations": "int", "batch": "int"},
-    # training-batch accuracy and loss every `every` steps, with the seconds so far (time to quality)
-    "learning_curve": {"every": "int"},
-    # when a step's training-batch accuracy first reaches `target` (0.99 unless given): the step, the
-    # training seconds and the accuracy at the test lengths then (training.loop.train's time_to)
-    "time_to": {"target": "probability"},
-}
-TIME_TO_TARGET = 0.99
-DEFAULT_MEASURES = ("train_accuracy", "accuracy", "accuracy_new", "scaled", "seconds", "tokens_per_second")
-# accuracy_at_target: the accuracy at the length when training first reached time_to's target (over the seeds
-# that reached it); centred_effective_rank, residual_ratio: the rank probe's figures after the last layer
-# (measured once per run, so the same at every length)
-RANK_COMPARABLE = ("centred_effective_rank", "residual_ratio")
-COMPARABLE = ("accuracy", "accuracy_new", "scaled", "error_rate", "accuracy_at_target", *RANK_COMPARABLE)
-EXPECT = ("a > b", "a < b")
 
 
 @dataclass(frozen=True)
