@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from .markdown import interval_text
+from .markdown import interval_text, side_b_text
 
 
 def _link(target: Path, base: Path) -> str:
@@ -39,7 +39,7 @@ def results_index(reports: Path, out: Path) -> str:
             continue
         verdicts = "; ".join(
             f"{c['a_label']} vs {c['b_label']}, {c['task']} @ {c['length']}: {interval_text(c['a_summary'])} vs "
-            f"{interval_text(c['b_summary'])}, {c['verdict']}" for c in data.get("comparisons", [])) or "-"
+            f"{side_b_text(c, interval_text)}, {c['verdict']}" for c in data.get("comparisons", [])) or "-"
         page = path.with_suffix(".md")
         name = f"[{title}]({_link(page, base)})" if page.is_file() else title
         done = runs["ok"] + runs["diverged"]

@@ -18,6 +18,11 @@ def interval_text(found: dict[str, Any] | None, digits: int = 2) -> str:
     return Summary(**found).text(digits) if found else "-"
 
 
+def side_b_text(c: dict[str, Any], text) -> str:
+    """A comparison's b column: b's figure through `text`, or the fixed level a is compared with."""
+    return f"{c['level']:g}" if c.get("level") is not None else text(c["b_summary"])
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
             *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows), ""]
@@ -52,7 +57,7 @@ def render(report: dict[str, Any], figure: str | None = None) -> str:
         for c in report["comparisons"]:
             expected = "" if c["as_expected"] is None else (" (as expected)" if c["as_expected"] else " (opposite)")
             rows.append([c["claim"] or "-", f"{c['a_label']} vs {c['b_label']}", comparison_where(c),
-                         c["measure"], interval_text(c["a_summary"]), interval_text(c["b_summary"]),
+                         c["measure"], interval_text(c["a_summary"]), side_b_text(c, interval_text),
                          c["published"] or "-", c["verdict"] + expected])
         lines += _table(["claim", "comparison", "task @ length", "measure", "a", "b", "published", "verdict"], rows)
     if figure:

@@ -328,7 +328,7 @@ def _check_comparison(where: Where, path: tuple, comparison, experiment: Experim
     task = experiment.tasks[comparison.task]
     for side in ("a", "b"):
         ident = getattr(comparison, side)
-        if ident not in task.variants:
+        if ident is not None and ident not in task.variants:
             where.fail((*path, side), f"variant '{ident}' does not run on task '{comparison.task}' "
                        f"(its variants: {', '.join(task.variants)})")
     lengths = sorted(set(task.task.test_lengths) | set(task.task.train_lengths))

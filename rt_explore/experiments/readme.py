@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .markdown import _table
+from .markdown import _table, side_b_text
 from .plan import Experiment, builtin_names, load_experiment
 from .report import build_comparisons, comparison_where
 from .stats import Summary
@@ -120,7 +120,7 @@ def figures_block(experiment: Experiment, db: Path, base: Path) -> list[str]:
     done += f" (report: [{link}]({link}))" if report.is_file() else ""
     rows = [[f"{c['a_label']} vs {c['b_label']}",
              comparison_where(c), c["measure"],
-             _with_n(c["a_summary"]), _with_n(c["b_summary"]), f"{_mean(c['a_train'])} / {_mean(c['b_train'])}",
+             _with_n(c["a_summary"]), side_b_text(c, _with_n), f"{_mean(c['a_train'])} / {_mean(c['b_train'])}",
              _verdict(c), c["published"] or "-"] for c in found["comparisons"]]
     header = ["a vs b", "task @ length", "measure", "a", "b", "train accuracy a / b", "verdict", "published"]
     return [f"Written by `{COMMAND}` from the store `{store}`, {done}; do not edit. Each figure is the mean "

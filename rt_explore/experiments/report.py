@@ -21,7 +21,7 @@ from typing import Any
 from . import store
 from .measures import RANK_COMPARABLE, TIME_TO_TARGET
 from .plan import Experiment, RunSpec
-from .stats import Summary, compare, scaled, successes, summarise
+from .stats import Summary, compare, compare_level, scaled, successes, summarise
 
 CURVE_TARGET = 0.99  # learning curves: the first step whose training-batch accuracy reaches this
 
@@ -97,13 +97,14 @@ def build_comparisons(experiment: Experiment, db: Path, seeds: tuple[int, ...] |
     lengths: dict[tuple[str, str, str | None], set[int]] = defaultdict(set)
     for c in experiment.file.comparisons:
         for variant in (c.a, c.b):
-            lengths[(c.task, variant, c.test_variant)].add(comparison_length(experiment, c))
+            if variant is not None:
+                lengths[(c.task, variant, c.test_variant)].add(comparison_length(experiment, c))
     by_cell = {(task, variant, test_variant): _result(experiment, task, variant, cells[(task, variant)], test_variant,
                                                       found)
                for (task, variant, test_variant), found in lengths.items()}
     comparisons = [{**_comparison(experiment, c, by_cell),
                     "a_train": by_cell[(c.task, c.a, c.test_variant)]["train_accuracy"],
-                    "b_train": by_cell[(c.task, c.b, c.test_variant)]["train_accuracy"]}
+                    "b_train": by_cell[(c.task, c.b, c.test_variant)]["train_accuracy"] if c.b else None}
                    for c in experiment.file.comparisons]
     return {"name": experiment.name, "runs": _run_counts(matrix, rows), "comparisons": comparisons}
 
@@ -171,7 +172,8 @@ def describe(experiment: Experiment) -> dict[str, Any]:
     comparisons = []
     for c in experiment.file.comparisons:
         length = comparison_length(experiment, c)
-        comparisons.append(f"{c.a} vs {c.b} on {c.task}" + (f" {c.test_variant}" if c.test_variant else "")
+        other = c.b or f"the level {c.level:g}"
+        comparisons.append(f"{c.a} vs {other} on {c.task}" + (f" {c.test_variant}" if c.test_variant else "")
                            + f" @ {length}, {c.measure}" + (f", expect {c.expect}" if c.expect else ""))
     return {"name": experiment.name, "title": experiment.file.title, "file": str(experiment.path or ""),
             "question": experiment.file.question, "claims": [vars(c) for c in experiment.file.claims],
@@ -336,14 +338,22 @@ def _comparison(experiment: Experiment, comparison, by_cell: dict) -> dict[str, 
     length = comparison_length(experiment, comparison)
     sides = {}
     for side in ("a", "b"):
+        if getattr(comparison, side) is None:  # a level, not a variant
+            sides[side] = None
+            continue
         result = by_cell.get((comparison.task, getattr(comparison, side), comparison.test_variant))
         cell = (result or {}).get("by_length", {}).get(str(length)) or {}
         measure = "headline" if comparison.measure == "accuracy" and cell.get("past_training") else comparison.measure
         found = cell.get(measure)
         sides[side] = Summary(**found) if found else None
-    verdict = compare(sides["a"], sides["b"], comparison.expect)
-    return {"a": comparison.a, "b": comparison.b, "a_label": experiment.variants[comparison.a].variant.label,
-            "b_label": experiment.variants[comparison.b].variant.label, "task": comparison.task,
+    if comparison.level is not None:
+        verdict = compare_level(sides["a"], comparison.level, comparison.expect)
+        b_label = f"the level {comparison.level:g}"
+    else:
+        verdict = compare(sides["a"], sides["b"], comparison.expect)
+        b_label = experiment.variants[comparison.b].variant.label
+    return {"a": comparison.a, "b": comparison.b, "level": comparison.level,
+            "a_label": experiment.variants[comparison.a].variant.label, "b_label": b_label, "task": comparison.task,
             "test_variant": comparison.test_variant, "length": length, "measure": comparison.measure,
             "a_summary": sides["a"].to_dict() if sides["a"] else None,
             "b_summary": sides["b"].to_dict() if sides["b"] else None,

@@ -30,6 +30,7 @@ Shape (see `builtin/state-tracking.yaml` for a whole file):
     comparisons:
       - {a: deltanet-neg, b: deltanet-pos, task: parity, length: 64, measure: scaled, expect: a > b,
          published: "1.000 vs 0.017 (Table 2)"}
+      - {a: lstm, level: 0.9, task: parity, length: 64, expect: a > b}   # against a fixed level, not a variant
     notes: ...                            # optional, hand-written
 """
 
@@ -52,7 +53,8 @@ TRAINING_FIELDS = ("stages", "random_depth", "reset_optimizer")
 TASK_FIELDS = ("id", "name", "label", "params", "test_lengths", "variants", "budget", "measures")
 BUDGET_FIELDS = ("steps", "batch_size", "lr")
 EVALUATION_FIELDS = ("batches", "batch_size")
-COMPARISON_FIELDS = ("a", "b", "task", "length", "measure", "test_variant", "expect", "claim", "published", "note")
+COMPARISON_FIELDS = ("a", "b", "level", "task", "length", "measure", "test_variant", "expect", "claim", "published",
+                     "note")
 DEFAULT_BUDGET = {"batch_size": 32, "lr": 3e-3}
 DEFAULT_EVALUATION = {"batches": 1, "batch_size": 256}
 
@@ -111,10 +113,11 @@ class Measure:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Variant a against variant b on one task, length and measure: the verdict on a claim."""
+    """Variant a against variant b (or against a fixed `level`, such as "at least 0.9") on one task, length and
+    measure: the verdict on a claim."""
 
     a: str
-    b: str
+    b: str | None
     task: str
     length: int | None  # None: the task's longest test length
     measure: str
@@ -123,6 +126,7 @@ class Comparison:
     claim: str | None = None
     published: str | None = None
     note: str | None = None
+    level: float | None = None  # instead of b: a's interval against this value
 
 
 @dataclass(frozen=True)
@@ -369,12 +373,18 @@ def _measures(where: Where, raw: Any, base: tuple = ("measures",), extra_only: b
 def _comparison(where: Where, path: tuple, raw: Any, variants: set[str], tasks: set[str],
                 claims: set[str]) -> Comparison:
     data = _mapping(where, path, raw, COMPARISON_FIELDS)
-    for side in ("a", "b"):
+    level = data.get("level")
+    if level is not None and "b" in data:
+        where.fail((*path, "level"), "a comparison is against a variant b or against a level, not both")
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int | float) or level != level):
+        where.fail((*path, "level"), f"must be a number, got {level!r}")
+    for side in ("a",) if level is not None else ("a", "b"):
         if side not in data:
-            where.fail(path, f"missing field '{side}' (a variant id)")
+            alternative = ", or 'level': a number" if side == "b" else ""
+            where.fail(path, f"missing field '{side}' (a variant id{alternative})")
         if data[side] not in variants:
             where.fail((*path, side), f"no variant '{data[side]}'; variants are {', '.join(sorted(variants))}")
-    if data["a"] == data["b"]:
+    if data["a"] == data.get("b"):
         where.fail((*path, "b"), "a comparison needs two different variants")
     task = _text(where, (*path, "task"), data.get("task"))
     if task not in tasks:
@@ -389,7 +399,7 @@ def _comparison(where: Where, path: tuple, raw: Any, variants: set[str], tasks: 
     if claim is not None and claim not in claims:
         where.fail((*path, "claim"), f"no claim '{claim}'; claims are {', '.join(sorted(claims))}")
     return Comparison(
-        a=data["a"], b=data["b"], task=task,
+        a=data["a"], b=data.get("b"), level=float(level) if level is not None else None, task=task,
         length=_int(where, (*path, "length"), data["length"], 1) if "length" in data else None, measure=measure,
         test_variant=_text(where, (*path, "test_variant"), data["test_variant"]) if "test_variant" in data else None,
         expect=" ".join(str(expect).split()) if expect is not None else None, claim=claim,

@@ -119,3 +119,15 @@ def compare(a: Summary | None, b: Summary | None, expect: str | None = None) -> 
     higher = "a" if a.low > b.high else "b"
     matches = None if expect is None else (expect == "a > b") == (higher == "a")
     return Verdict(True, f"separated: {higher} higher", higher, matches)
+
+
+def compare_level(a: Summary | None, level: float, expect: str | None = None) -> Verdict:
+    """a's interval against a fixed value: separated only when a has an interval (n >= 2) that does not contain
+    the value. `expect` "a > b" means above the level, "a < b" below it."""
+    if a is None:
+        return Verdict(False, "no runs for a", None, None)
+    if a.n < 2 or a.low <= level <= a.high:
+        return Verdict(False, f"not separated from {level:g} at n = {a.n}", None, None)
+    higher = "a" if a.low > level else "b"
+    matches = None if expect is None else (expect == "a > b") == (higher == "a")
+    return Verdict(True, f"separated: a {'above' if higher == 'a' else 'below'} {level:g}", higher, matches)

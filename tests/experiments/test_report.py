@@ -121,3 +121,20 @@ def test_rank_figures_after_the_last_layer_can_be_compared(tmp_path, tiny_text, 
         assert "needs the measure 'rank'" in str(exc)
     else:
         raise AssertionError("a rank comparison without the rank measure was accepted")
+
+
+def test_a_variant_is_compared_with_a_fixed_level(tmp_path, tiny_text, experiment_file):
+    text = tiny_text.replace("comparisons:\n", "comparisons:\n"
+                             "  - {a: delta, level: 0.9, task: parity, length: 16, expect: a > b}\n"
+                             "  - {a: transformer, level: 0.9, task: parity, length: 16, expect: a > b}\n")
+    experiment = load_experiment(experiment_file(tmp_path, text))
+    hand_made_store(tmp_path / "r.db", experiment)
+    data = build_report(experiment, tmp_path / "r.db", seeds=(0, 1, 2))
+    delta, transformer = data["comparisons"][:2]
+    # delta's accuracy past the training length: 0.99, 1.0, 0.98 (interval above 0.9); transformer's ~0.5
+    assert delta["verdict"] == "separated: a above 0.9" and delta["as_expected"] is True
+    assert transformer["verdict"] == "separated: a below 0.9" and transformer["as_expected"] is False
+    assert delta["b_label"] == "the level 0.9" and delta["b_summary"] is None
+    write_report(experiment, tmp_path / "r.db", tmp_path / "out", seeds=(0, 1, 2), figure=False)
+    assert "| DeltaNet [-1,1] vs the level 0.9 | parity @ 16 | scaled | 0.98 [0.96, 1.00] | 0.9 |" in \
+        (tmp_path / "out" / "tiny.md").read_text()

@@ -66,6 +66,9 @@ BAD = [
      "accuracy_at_target", "needs the measure 'time_to' on task 'parity'"),
     ("length: 16, expect", "length: 16, test_variant: FFL(0.98), expect", "comparisons[0].test_variant",
      "test_variant", "no test variant"),
+    ("b: transformer,", "b: transformer, level: 0.9,", "comparisons[0].level", "level: 0.9", "not both"),
+    ("b: transformer,", "level: high,", "comparisons[0].level", "level: high", "must be a number"),
+    ("b: transformer,", "", "comparisons[0]", "{a: delta,", "missing field 'b' (a variant id, or 'level'"),
 ]
 
 

@@ -11,6 +11,7 @@ from rt_explore.experiments.stats import (
     Summary,
     bootstrap_interval,
     compare,
+    compare_level,
     scaled,
     successes,
     summarise,
@@ -74,3 +75,17 @@ def test_one_seed_is_never_separated_and_missing_runs_are_named():
     assert compare(summarise([1.0]), summarise([0.0])).text == "not separated at n = 1"
     assert compare(summarise([1.0, 0.9]), summarise([0.0])).text == "not separated at n = 2 and 1"
     assert compare(None, summarise([0.0, 0.1])).text == "no runs for a"
+
+
+def test_a_level_is_passed_only_when_the_whole_interval_is_past_it():
+    above = Summary(n=5, mean=0.95, std=0.02, low=0.92, high=0.98)
+    astride = Summary(n=5, mean=0.85, std=0.2, low=0.6, high=1.0)
+    below = Summary(n=5, mean=0.4, std=0.1, low=0.3, high=0.5)
+    verdict = compare_level(above, 0.9, "a > b")
+    assert verdict.separated and verdict.text == "separated: a above 0.9" and verdict.matches_expectation is True
+    assert compare_level(astride, 0.9, "a > b").text == "not separated from 0.9 at n = 5"
+    verdict = compare_level(below, 0.9, "a > b")
+    assert verdict.text == "separated: a below 0.9" and verdict.matches_expectation is False
+    assert compare_level(Summary(n=1, mean=1.0, std=0.0, low=1.0, high=1.0), 0.9).text == \
+        "not separated from 0.9 at n = 1"  # one seed has no interval
+    assert compare_level(None, 0.9).text == "no runs for a"
