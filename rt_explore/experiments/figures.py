@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _errorbar(ax, xs, summaries, offset: float, colour, label: str) -> None:
+def _errorbar(ax, xs, summaries, offset: float, style: dict[str, str], label: str) -> None:
     points = [(x + offset, s) for x, s in zip(xs, summaries, strict=True) if s is not None]
     if not points:
         return
@@ -22,7 +22,7 @@ def _errorbar(ax, xs, summaries, offset: float, colour, label: str) -> None:
                 # max(0, .): a percentile interval need not contain the mean (rounding, skewed seeds)
                 yerr=[[max(0.0, s["mean"] - s["low"]) for _, s in points],
                       [max(0.0, s["high"] - s["mean"]) for _, s in points]],
-                marker="o", markersize=3.5, capsize=2.5, linewidth=1.2, color=colour, label=label)
+                markersize=3.5, capsize=2.5, linewidth=1.2, label=label, **style)
 
 
 def figure_panels(report: dict[str, Any]) -> tuple[dict[tuple, list[dict[str, Any]]], list[tuple[str, Any]]]:
@@ -52,10 +52,15 @@ def plot_report(report: dict[str, Any], path: Path) -> Path:
     rank = [p for p in report.get("probes", []) if p["probe"] == "rank"]
     columns = min(3, len(panels))
     rows = (len(panels) + columns - 1) // columns
-    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), squeeze=False)
+    # room above the panels for the two-line title and below them for the legend (four entries a row)
+    top, bottom = 0.6, 0.3 + 0.2 * ((len(report["configuration"]["variants"]) + 3) // 4)
+    height = 3.6 * rows + top + bottom
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, height), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     variants = [v["id"] for v in report["configuration"]["variants"]]
-    colour = {v: colours[i % len(colours)] for i, v in enumerate(variants)}
+    # past the colour cycle's length, lines repeat a colour with another line style and marker
+    colour = {v: {"color": colours[i % len(colours)], "linestyle": ("-", "--", ":")[i // len(colours) % 3],
+                  "marker": ("o", "^", "s")[i // len(colours) % 3]} for i, v in enumerate(variants)}
     handles: dict[str, Any] = {}
     for ax, (kind, key) in zip(axes.flat, panels, strict=False):
         if kind == "accuracy":
@@ -75,7 +80,7 @@ def plot_report(report: dict[str, Any], path: Path) -> Path:
                  "bars: 95% bootstrap interval", fontsize=9)
     fig.legend(list(handles.values()), list(handles), fontsize=8, loc="lower center", frameon=False,
                ncol=min(4, len(handles)), bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=(0, bottom / height, 1, 1 - top / height))
     return save_figure(fig, path)
 
 
@@ -106,7 +111,7 @@ def _frontier_panel(ax, frontiers: list[dict[str, Any]], key: tuple, colour: dic
         _errorbar(ax, iterations, list(points.values()), 0.0, colour[f["variant"]], f["label"])
         trained = f["trained_iterations"]
         if trained is not None and points.get(str(trained)):
-            ax.plot([trained], [points[str(trained)]["mean"]], "s", color=colour[f["variant"]], markersize=7,
+            ax.plot([trained], [points[str(trained)]["mean"]], "s", color=colour[f["variant"]]["color"], markersize=7,
                     fillstyle="none")
     from matplotlib.ticker import MaxNLocator
 
@@ -122,7 +127,8 @@ def _curve_panel(ax, curves: list[dict[str, Any]], task: str, colour: dict) -> N
     for c in curves:
         steps = [int(s) for s in c["accuracy"]]
         means = [s["mean"] if s else None for s in c["accuracy"].values()]
-        ax.plot(steps, means, color=colour[c["variant"]], linewidth=1.2, label=c["label"])
+        ax.plot(steps, means, color=colour[c["variant"]]["color"], linestyle=colour[c["variant"]]["linestyle"],
+                linewidth=1.2, label=c["label"])
     ax.set_xlabel("optimiser step", fontsize=8)
     ax.set_ylabel("training-batch accuracy")
     ax.set_ylim(-0.02, 1.05)
@@ -139,9 +145,9 @@ def _rank_panel(ax, profiles: list[dict[str, Any]], key: tuple, colour: dict) ->
         layers = [int(i) for i in p["values"][name]]
         values = list(p["values"][name].values())
         points = [(x, v) for x, v in zip(layers, values, strict=True) if v is not None]
-        colour_ = colour[p["variant"]]
-        ax.plot([x for x, _ in points], [v["mean"] for _, v in points], color=colour_, linewidth=1.2,
-                label=p["label"])
+        colour_ = colour[p["variant"]]["color"]
+        ax.plot([x for x, _ in points], [v["mean"] for _, v in points], color=colour_,
+                linestyle=colour[p["variant"]]["linestyle"], linewidth=1.2, label=p["label"])
         ax.fill_between([x for x, _ in points], [v["low"] for _, v in points], [v["high"] for _, v in points],
                         color=colour_, alpha=0.15, linewidth=0)
     ax.set_xlabel("layer (0: the embeddings)", fontsize=8)

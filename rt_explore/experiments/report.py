@@ -203,6 +203,7 @@ def _result(experiment: Experiment, task_id: str, variant_id: str, runs: list, t
     # The rank probe's figures after the last layer: one per run, the same at every length.
     last = [(r.get("measures", {}).get("rank") or [None])[-1] if test_variant is None else None for r in ok]
     rank = {name: _summary([point.get(name) if point else None for point in last]) for name in RANK_COMPARABLE}
+    rank = {name: found for name, found in rank.items() if found is not None}  # only where the probe ran
     by_length = {}
     for length in lengths:
         accuracy, new, headlines, scaled_values, at_target = [], [], [], [], []
