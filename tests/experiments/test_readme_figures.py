@@ -16,7 +16,7 @@ from rt_explore.experiments.report import build_comparisons, build_report
 from rt_explore.experiments.runner import run_row
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED_SYSTEMS = ["tdnl", "rank-collapse", "satformer-recall", "state-tracking", "coarse-recurrence",
+SEED_SYSTEMS = ["tdnl", "rank-collapse", "rank-collapse-128", "satformer-recall", "state-tracking", "coarse-recurrence",
                 "staged-training", "empty-cells"]
 # Hand-made accuracies at length 16 (past the training length 8), by variant and seed.
 AT_16 = {"transformer": [0.50, 0.52, 0.49], "delta": [0.99, 1.0, 0.98]}
