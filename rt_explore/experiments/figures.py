@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .measures import RANK_COMPARABLE
+
 
 def _errorbar(ax, xs, summaries, offset: float, style: dict[str, str], label: str) -> None:
     points = [(x + offset, s) for x, s in zip(xs, summaries, strict=True) if s is not None]
@@ -39,7 +41,7 @@ def figure_panels(report: dict[str, Any]) -> tuple[dict[tuple, list[dict[str, An
     panels += [("curve", task) for task in dict.fromkeys(c["task"] for c in report["learning_curves"])]
     rank = [p for p in report.get("probes", []) if p["probe"] == "rank"]
     for task in dict.fromkeys(p["task"] for p in rank):
-        panels += [("rank", (task, name)) for name in ("centred_effective_rank", "residual_ratio")
+        panels += [("rank", (task, name)) for name in RANK_COMPARABLE
                    if any(name in p["values"] for p in rank if p["task"] == task)]
     return groups, panels
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .measures import RANK_FIELDS
 from .report import comparison_where, given_options, option_text
 from .stats import Summary
 
@@ -152,8 +153,7 @@ def _probe_section(report: dict[str, Any]) -> list[str]:
 
 def _rank_summary(profiles: list[dict[str, Any]]) -> list[str]:
     """Every variant's rank figures after its last layer, side by side: the measurement the rank probe makes."""
-    names = [n for n in ("effective_rank", "centred_effective_rank", "residual_ratio", "mean_cosine")
-             if all(n in p["values"] for p in profiles)]
+    names = [n for n in RANK_FIELDS if all(n in p["values"] for p in profiles)]
     rows = []
     for p in profiles:
         last = list(p["values"][names[0]])[-1]

@@ -33,3 +33,7 @@ DEFAULT_MEASURES = ("train_accuracy", "accuracy", "accuracy_new", "scaled", "sec
 RANK_COMPARABLE = ("centred_effective_rank", "residual_ratio")
 COMPARABLE = ("accuracy", "accuracy_new", "scaled", "error_rate", "accuracy_at_target", *RANK_COMPARABLE)
 EXPECT = ("a > b", "a < b")
+# The rank probe's figures per layer (rt_explore.probes.rank): the uncentred effective rank, the centred one
+# (after removing the mean token, so the common-mode direction does not count), Dong et al.'s residual ratio
+# (the distance of the token matrix from rank one, relative to its norm) and the mean pairwise cosine.
+RANK_FIELDS = ("effective_rank", *RANK_COMPARABLE, "mean_cosine")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store
-from .measures import RANK_COMPARABLE, TIME_TO_TARGET
+from .measures import RANK_COMPARABLE, RANK_FIELDS, TIME_TO_TARGET
 from .plan import Experiment, RunSpec
 from .stats import Summary, compare, compare_level, scaled, successes, summarise
 
@@ -254,12 +254,6 @@ def _frontier(experiment: Experiment, task_id: str, variant_id: str, runs: list)
              for n in lengths}
     return [{"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
              "trained_iterations": curves[0][1], "n": len(curves), "by_length": table}]
-
-
-# The rank probe's figures (rt_explore.probes.rank): the uncentred effective rank, the centred one (after
-# removing the mean token, so the common-mode direction does not count), Dong et al.'s residual ratio (the
-# distance of the token matrix from rank one, relative to its norm) and the mean pairwise cosine.
-RANK_FIELDS = ("effective_rank", "centred_effective_rank", "residual_ratio", "mean_cosine")
 
 
 def _probes(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
