@@ -65,6 +65,8 @@ def kernel_pieces(spec: ModelSpec) -> list[str]:
     """``module.Name`` for every kernel primitive the generated model imports."""
     core = core_for(spec.cell)
     pieces = list(core.primitives)
+    if spec.options.get("mlp") is False:
+        pieces = [piece for piece in pieces if not piece.startswith("mlp.")]
     if core.name == "step_token":
         module, naive, chunk = RULE_KERNELS[rule(spec)]
         pieces += [f"{module}.{name}" for name in (naive, chunk) if name]
@@ -188,6 +190,7 @@ def build_context(spec: ModelSpec, *, standalone: bool) -> dict:
         "deep_supervision": spec.cell.get("supervision") == "deep-supervision",
         "input_injection": bool(spec.options.get("input_injection")),
         "identity_bias": bool(spec.options.get("identity_bias")),
+        "mlp": spec.options.get("mlp", True) is not False,
         "gated_update": bool(spec.options.get("gated_update")),
         "depth_embedding": bool(spec.options.get("depth_embedding")),
         "negative_eigenvalues": bool(spec.options.get("negative_eigenvalues")),

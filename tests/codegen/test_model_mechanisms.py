@@ -288,3 +288,39 @@ def test_window_one_depth_token_reads_only_the_previous_tokens_final_state(gener
             finals.append(h)
         expected = model.head(model.norm(torch.cat(finals, dim=1)))
         torch.testing.assert_close(model(a), expected, atol=1e-5, rtol=0)
+
+
+def test_without_its_mlp_a_step_token_model_is_embedding_recurrence_linear_readout(generated):
+    """mlp=false (Deletang et al.'s LSTM baseline): no MLP in the code, and the predicted class is a linear
+    function of the residual embedding + mixer output (the final RMSNorm only rescales each position)."""
+    project = generated("step/token", mixer="lstm", n_layers=1, mlp=False)
+    source = next(project.path.glob("*/model.py")).read_text()
+    assert "SwiGLU" not in source and "mlp" not in project.config_class.__dataclass_fields__
+    torch.manual_seed(0)
+    model = project.model_class(project.config_class(dim=16, n_layers=1, vocab_size=11)).eval()
+    assert not any("mlp" in name for name, _ in model.named_parameters())
+    x = ids(length=9)
+    with torch.no_grad():
+        layer = model.layers[0]
+        embedded = model.embed(x)
+        residual = embedded + layer.mixer(layer.norm1(embedded))[0]
+        linear = residual * model.norm.weight @ model.head.weight.T  # no normalisation: a positive rescale away
+        assert torch.equal(model(x).argmax(-1), linear.argmax(-1))
+    with_mlp = generated("step/token", mixer="lstm", n_layers=1)
+    assert "SwiGLU" in next(with_mlp.path.glob("*/model.py")).read_text()
+    assert "mlp_ratio" in with_mlp.config_class.__dataclass_fields__
+
+
+def test_the_mlp_option_is_left_out_at_its_default_and_refused_outside_step_token():
+    from rt_explore.codegen import spec_from_cell
+    from rt_explore.errors import UsageError
+    from rt_explore.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    plain = spec_from_cell("step/token", tax, {"mixer": "lstm"}, None).options
+    assert "mlp" not in plain and plain["mlp_ratio"] == 4.0
+    assert spec_from_cell("step/token", tax, {"mixer": "lstm", "mlp": True}, None).options == plain
+    off = spec_from_cell("step/token", tax, {"mixer": "lstm", "mlp": False}, None).options
+    assert off["mlp"] is False and "mlp_ratio" not in off
+    with pytest.raises(UsageError, match="mlp"):
+        spec_from_cell("none", tax, {"mlp": False}, None)
