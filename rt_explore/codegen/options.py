@@ -112,13 +112,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("n_layers", int, 2, "layers (for depth cells: layers in the shared block)", minimum=1, maximum=512),
     Option("n_heads", int, 4, "attention / recurrence heads", minimum=1, maximum=64,
            when={"mixer": ("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule", "rwkv-7")}),
-    # Off only for step/token: the recurrent baselines of Deletang et al. (2207.02098) are embedding, recurrence,
-    # linear readout; with a SwiGLU after it, an LSTM fits modular counting on the training lengths but decodes
-    # a drifting state and fails past them (docs/experiments/state-tracking.md, the positive control).
+    # Off only where a layer is one recurrence per token (step/token, step/ponder): the recurrent baselines of
+    # Deletang et al. (2207.02098) are embedding, recurrence, linear readout. With a SwiGLU after it, an LSTM
+    # fits modular counting on the training lengths but fails past them (docs/experiments/state-tracking.md).
     Option("mlp", bool, True, "a position-wise MLP after each layer's mixer; off: the mixer alone, read out "
-           "linearly (the shape of Deletang et al.'s RNN and LSTM baselines)", applies=_unit("token", axis="step"),
-           build_time=True, omit_default=True,
-           why_not="only a step/token layer can drop its MLP (the positive control's shape)"),
+           "linearly (the shape of Deletang et al.'s RNN and LSTM baselines)",
+           applies=_unit("token", "ponder", axis="step"), build_time=True, omit_default=True,
+           why_not="only a step/token or step/ponder layer (a recurrence per token) can drop its MLP"),
     Option("mlp_ratio", float, 4.0, "MLP hidden width as a multiple of dim", minimum=0.5, maximum=16,
            when={"mlp": (True,)}),
     Option("vocab_size", int, 64, "vocabulary (train sets it to the task's)", minimum=2, maximum=1_000_000),

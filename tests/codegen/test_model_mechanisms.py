@@ -290,14 +290,18 @@ def test_window_one_depth_token_reads_only_the_previous_tokens_final_state(gener
         torch.testing.assert_close(model(a), expected, atol=1e-5, rtol=0)
 
 
+def build_plain(project):
+    torch.manual_seed(0)
+    return project.model_class(project.config_class(dim=16, n_layers=1, vocab_size=11)).eval()
+
+
 def test_without_its_mlp_a_step_token_model_is_embedding_recurrence_linear_readout(generated):
     """mlp=false (Deletang et al.'s LSTM baseline): no MLP in the code, and the predicted class is a linear
     function of the residual embedding + mixer output (the final RMSNorm only rescales each position)."""
     project = generated("step/token", mixer="lstm", n_layers=1, mlp=False)
     source = next(project.path.glob("*/model.py")).read_text()
     assert "SwiGLU" not in source and "mlp" not in project.config_class.__dataclass_fields__
-    torch.manual_seed(0)
-    model = project.model_class(project.config_class(dim=16, n_layers=1, vocab_size=11)).eval()
+    model = build_plain(project)
     assert not any("mlp" in name for name, _ in model.named_parameters())
     x = ids(length=9)
     with torch.no_grad():
@@ -309,6 +313,10 @@ def test_without_its_mlp_a_step_token_model_is_embedding_recurrence_linear_reado
     with_mlp = generated("step/token", mixer="lstm", n_layers=1)
     assert "SwiGLU" in next(with_mlp.path.glob("*/model.py")).read_text()
     assert "mlp_ratio" in with_mlp.config_class.__dataclass_fields__
+    product = build_plain(generated("step/ponder", n_layers=1, mlp=False))
+    assert not any("mlp" in name for name, _ in product.named_parameters())
+    with torch.no_grad():
+        assert product(x).shape == (2, 9, 11)
 
 
 def test_the_mlp_option_is_left_out_at_its_default_and_refused_outside_step_token():
@@ -322,5 +330,7 @@ def test_the_mlp_option_is_left_out_at_its_default_and_refused_outside_step_toke
     assert spec_from_cell("step/token", tax, {"mixer": "lstm", "mlp": True}, None).options == plain
     off = spec_from_cell("step/token", tax, {"mixer": "lstm", "mlp": False}, None).options
     assert off["mlp"] is False and "mlp_ratio" not in off
-    with pytest.raises(UsageError, match="mlp"):
-        spec_from_cell("none", tax, {"mlp": False}, None)
+    assert spec_from_cell("step/ponder", tax, {"mlp": False}, None).options["mlp"] is False
+    for cell in ("none", "depth/token", "step/chunk"):
+        with pytest.raises(UsageError, match="mlp"):
+            spec_from_cell(cell, tax, {"mlp": False}, None)
