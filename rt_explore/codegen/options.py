@@ -176,7 +176,7 @@ OPTIONS: tuple[Option, ...] = (
            why_not="it perturbs delimiter chunks, which step/chunk and depth+step/chunk have"),
     Option("mixer", str, "delta-rule", "the per-token recurrence of a step/token layer: linear attention, the "
            "(gated) delta rule, RWKV-7, a diagonal selective recurrence (Mamba-like), or a GRU / LSTM (nonlinear, "
-           "run step by step and honestly slower: the positive control for state tracking)",
+           "run step by step and honestly slower: the positive control for state tracking, with mlp=false)",
            applies=_unit("token", axis="step"),
            choices=("linear-attention", "gated-linear-attention", "delta-rule", "gated-delta-rule", "rwkv-7",
                     "diagonal", "gru", "lstm"), build_time=True,
