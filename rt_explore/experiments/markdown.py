@@ -172,8 +172,11 @@ def _curve_section(report: dict[str, Any]) -> list[str]:
     rows = [[c["label"], c["task"], f"{c['reached']}/{c['n']}", interval_text(c["steps_to_target"], 0),
              interval_text(c["seconds_to_target"], 1)] for c in report["learning_curves"]]
     target = report["learning_curves"][0]["target"]
+    window = report["learning_curves"][0].get("window", 1)
     return ["## Time to fit", "",
-            f"The first logged step whose training-batch accuracy reached {target} (over the seeds that reached it).",
+            f"The first logged step at which the training-batch accuracy, averaged over the {window} logged points "
+            f"ending there, reached {target} (over the seeds that reached it; each batch is of one length, so a "
+            "single batch of short sequences says little).",
             "", *_table(["variant", "task", "reached", "steps", "seconds"], rows)]
 
 

@@ -23,7 +23,9 @@ from .measures import RANK_COMPARABLE, RANK_FIELDS, TIME_TO_TARGET
 from .plan import Experiment, RunSpec
 from .stats import Summary, compare, compare_level, scaled, successes, summarise
 
-CURVE_TARGET = 0.99  # learning curves: the first step whose training-batch accuracy reaches this
+CURVE_TARGET = 0.99  # learning curves: the first step whose training-batch accuracy, averaged over
+CURVE_WINDOW = 5     # this many logged points ending there, reaches CURVE_TARGET (one batch is one length,
+                     # and a batch of short sequences can score 0.99 long before the model fits the task)
 
 
 def headline(record: dict[str, Any], length: int) -> float | None:
@@ -276,6 +278,17 @@ def _probes(experiment: Experiment, task_id: str, variant_id: str, runs: list) -
     return out
 
 
+def first_sustained(curve: list, target: float, window: int) -> tuple[int, float] | None:
+    """(step, seconds) of the first logged point where the mean training-batch accuracy of the `window` logged
+    points ending there reaches `target` (a curve shorter than `window` is averaged whole); None if none does.
+    A curve is a list of (step, loss, accuracy, seconds)."""
+    window = max(1, min(window, len(curve)))
+    for end in range(window - 1, len(curve)):
+        if sum(point[2] for point in curve[end - window + 1:end + 1]) / window >= target:
+            return curve[end][0], curve[end][3]
+    return None
+
+
 def _curves(experiment: Experiment, task_id: str, variant_id: str, runs: list) -> list[dict]:
     if experiment.measure("learning_curve", task_id) is None:
         return []
@@ -283,12 +296,11 @@ def _curves(experiment: Experiment, task_id: str, variant_id: str, runs: list) -
               if row is not None and row["status"] == "ok" and "learning_curve" in row["record"].get("measures", {})]
     if not curves:
         return []
-    reached = [next(((step, seconds) for step, _, acc, seconds in curve if acc >= CURVE_TARGET), None)
-               for curve in curves]
+    reached = [first_sustained(curve, CURVE_TARGET, CURVE_WINDOW) for curve in curves]
     steps = sorted({point[0] for curve in curves for point in curve})
     mean_curve = {str(s): _summary([next((p[2] for p in c if p[0] == s), None) for c in curves]) for s in steps}
     return [{"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
-             "n": len(curves), "target": CURVE_TARGET, "reached": sum(r is not None for r in reached),
+             "n": len(curves), "target": CURVE_TARGET, "window": CURVE_WINDOW, "reached": sum(r is not None for r in reached),
              "steps_to_target": _summary([r[0] for r in reached if r is not None]),
              "seconds_to_target": _summary([r[1] for r in reached if r is not None]), "accuracy": mean_curve}]
 

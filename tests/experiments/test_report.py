@@ -138,3 +138,16 @@ def test_a_variant_is_compared_with_a_fixed_level(tmp_path, tiny_text, experimen
     write_report(experiment, tmp_path / "r.db", tmp_path / "out", seeds=(0, 1, 2), figure=False)
     assert "| DeltaNet [-1,1] vs the level 0.9 | parity @ 16 | scaled | 0.98 [0.96, 1.00] | 0.9 |" in \
         (tmp_path / "out" / "tiny.md").read_text()
+
+
+def test_time_to_fit_needs_the_window_of_logged_points_not_one_lucky_batch():
+    from rt_explore.experiments.report import first_sustained
+
+    # (step, loss, accuracy, seconds): one batch of short sequences scores 1.0 at step 20, long before the fit.
+    curve = [(10, 1.0, 0.5, 1.0), (20, 0.1, 1.0, 2.0), (30, 1.0, 0.6, 3.0), (40, 0.1, 0.99, 4.0),
+             (50, 0.1, 1.0, 5.0), (60, 0.1, 0.99, 6.0)]
+    assert first_sustained(curve, 0.99, 1) == (20, 2.0)
+    assert first_sustained(curve, 0.99, 3) == (60, 6.0)
+    assert first_sustained(curve, 0.99, 4) is None
+    assert first_sustained(curve[:2], 0.7, 5) == (20, 2.0)  # shorter than the window: the whole curve's mean
+    assert first_sustained([], 0.99, 5) is None
