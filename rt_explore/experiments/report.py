@@ -300,7 +300,8 @@ def _curves(experiment: Experiment, task_id: str, variant_id: str, runs: list) -
     steps = sorted({point[0] for curve in curves for point in curve})
     mean_curve = {str(s): _summary([next((p[2] for p in c if p[0] == s), None) for c in curves]) for s in steps}
     return [{"task": task_id, "variant": variant_id, "label": experiment.variants[variant_id].variant.label,
-             "n": len(curves), "target": CURVE_TARGET, "window": CURVE_WINDOW, "reached": sum(r is not None for r in reached),
+             "n": len(curves), "target": CURVE_TARGET, "window": CURVE_WINDOW,
+             "reached": sum(r is not None for r in reached),
              "steps_to_target": _summary([r[0] for r in reached if r is not None]),
              "seconds_to_target": _summary([r[1] for r in reached if r is not None]), "accuracy": mean_curve}]
 
