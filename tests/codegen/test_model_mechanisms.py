@@ -7,6 +7,10 @@ streaming, iterations at inference); these tests check what each mechanism is me
 import pytest
 import torch
 
+from rt_explore.codegen import spec_from_cell
+from rt_explore.errors import UsageError
+from rt_explore.taxonomy import load_taxonomy
+
 SMALL = {"dim": 16, "n_heads": 2, "vocab_size": 11}
 
 
@@ -320,10 +324,6 @@ def test_without_its_mlp_a_step_token_model_is_embedding_recurrence_linear_reado
 
 
 def test_the_mlp_option_is_left_out_at_its_default_and_refused_outside_step_token():
-    from rt_explore.codegen import spec_from_cell
-    from rt_explore.errors import UsageError
-    from rt_explore.taxonomy import load_taxonomy
-
     tax = load_taxonomy()
     plain = spec_from_cell("step/token", tax, {"mixer": "lstm"}, None).options
     assert "mlp" not in plain and plain["mlp_ratio"] == 4.0
